@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { AppConfig } from './config.js'
+import apiScope from './http/api.js'
+import healthRoutes from './http/routes/health.js'
+import { loggerOptions } from './logger.js'
+import bootstrap from './plugins/bootstrap.js'
+import database from './plugins/database.js'
+import errorHandler from './plugins/error-handler.js'
+import redis from './plugins/redis.js'
+
+/** An upstream request id is kept only if it is a short, printable token; else a new one. */
+function requestId(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id']
+  return typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID()
+}
+
+/**
+ * Builds the did-edge application from an explicit configuration. It opens its database (and
+ * migrates it unless told not to), connects Redis when configured, and registers every scope;
+ * it does not listen. `server.ts` listens; tests `inject` and close.
+ */
+export async function build(config: AppConfig): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config),
+    genReqId: requestId,
+    requestIdHeader: false,
+    // Start-up applies migrations, which may legitimately take longer than Fastify's 10 s default.
+    pluginTimeout: 120_000,
+  })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+
+  try {
+    await app.register(errorHandler)
+    await app.register(database, { config })
+    await app.register(redis, { config })
+    await app.register(bootstrap, { config })
+    await app.register(healthRoutes)
+    await app.register(apiScope, { prefix: '/api/v1' })
+    await app.ready()
+  } catch (err) {
+    // A half-built app still holds connections; release them before reporting the failure.
+    await app.close().catch(() => {})
+    throw err
+  }
+  return app
+}

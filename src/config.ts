@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto'
+import { z } from 'zod'
+
+/**
+ * The whole runtime configuration, read once from the environment at boot and passed
+ * explicitly from there on. Nothing else in did-edge reads `process.env`.
+ */
+export interface AppConfig {
+  port: number
+  host: string
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  nodeEnv: 'development' | 'production' | 'test'
+  database: {
+    /** Postgres connection string; undefined means the embedded PGlite database. */
+    url: string | undefined
+    poolMax: number
+    /** Where the embedded database (and other local state) lives. */
+    dataDir: string
+  }
+  redisUrl: string | undefined
+  /** The public origin Twilio calls; signatures are checked against it, never against Host. */
+  publicBaseUrl: string
+  twilio: {
+    accountSid: string | undefined
+    /** One token, or two during a rotation (TWILIO_AUTH_TOKEN="new,old"). */
+    authTokens: string[]
+    /** True when no token was configured and one was generated for this development run. */
+    authTokenGenerated: boolean
+    apiBaseUrl: string | undefined
+  }
+  bootstrapAdmin: { email: string; apiKey: string } | undefined
+  migrateOnStart: boolean
+  /** Seed a demo admin, key, number and configuration (embedded, non-production runs). */
+  demo: boolean
+}
+
+/** Thrown for a bad environment; its message is the one line the operator reads. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const booleanString = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+
+const integerString = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`)
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v)
+      return u.protocol === 'http:' || u.protocol === 'https:'
+    } catch {
+      return false
+    }
+  }, 'must be an http(s) URL')
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v))
+
+const envSchema = z
+  .object({
+    PORT: integerString(0, 65535).default(3000),
+    HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    DATABASE_URL: optionalText.refine(
+      (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+      'must be a postgres:// or postgresql:// URL',
+    ),
+    DATABASE_POOL_MAX: integerString(1, 1000).default(10),
+    DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
+    REDIS_URL: optionalText.refine(
+      (v) => v === undefined || /^rediss?:\/\//.test(v),
+      'must be a redis:// or rediss:// URL',
+    ),
+    PUBLIC_BASE_URL: optionalText.pipe(httpUrl.optional()),
+    TWILIO_ACCOUNT_SID: optionalText.refine(
+      (v) => v === undefined || /^AC[0-9a-fA-F]{32}$/.test(v),
+      'must look like AC followed by 32 hex characters',
+    ),
+    TWILIO_AUTH_TOKEN: optionalText.refine(
+      (v) => v === undefined || v.split(',').every((t) => t.trim().length > 0) && v.split(',').length <= 2,
+      'must be one token, or two separated by a comma during a rotation',
+    ),
+    TWILIO_API_BASE_URL: optionalText.pipe(httpUrl.optional()),
+    BOOTSTRAP_ADMIN_EMAIL: optionalText.pipe(z.email('must be an email address').optional()),
+    BOOTSTRAP_ADMIN_API_KEY: optionalText.refine(
+      (v) => v === undefined || v.length >= 24,
+      'must be at least 24 characters',
+    ),
+    MIGRATE_ON_START: booleanString.default(true),
+    DEMO: booleanString.optional(),
+  })
+  .superRefine((env, ctx) => {
+    if ((env.BOOTSTRAP_ADMIN_EMAIL === undefined) !== (env.BOOTSTRAP_ADMIN_API_KEY === undefined)) {
+      const missing = env.BOOTSTRAP_ADMIN_EMAIL === undefined ? 'BOOTSTRAP_ADMIN_EMAIL' : 'BOOTSTRAP_ADMIN_API_KEY'
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other BOOTSTRAP_ADMIN_* variable is set' })
+    }
+    if (env.NODE_ENV === 'production') {
+      for (const name of ['TWILIO_AUTH_TOKEN', 'PUBLIC_BASE_URL'] as const) {
+        if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when NODE_ENV=production' })
+      }
+    }
+  })
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment')
+      const got = typeof env[name] === 'string' && !/TOKEN|KEY|SECRET|PASSWORD|DATABASE_URL|REDIS_URL/.test(name)
+        ? ` (got "${env[name]}")`
+        : ''
+      return `${name} ${issue.message.replace(/^Invalid (input|option)(: )?/, 'is invalid: ')}${got}`
+    })
+    throw new ConfigError(`invalid configuration: ${issues.join('; ')}`)
+  }
+  const e = parsed.data
+  const tokens = e.TWILIO_AUTH_TOKEN?.split(',').map((t) => t.trim()) ?? []
+  const authTokenGenerated = tokens.length === 0
+  // Outside production a missing token is replaced by one generated for this run, so the
+  // webhook scope always verifies signatures; the start-up banner prints it for local testing.
+  if (authTokenGenerated) tokens.push(randomBytes(16).toString('hex'))
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    nodeEnv: e.NODE_ENV,
+    database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, dataDir: e.DATA_DIR },
+    redisUrl: e.REDIS_URL,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID,
+      authTokens: tokens,
+      authTokenGenerated,
+      apiBaseUrl: e.TWILIO_API_BASE_URL,
+    },
+    bootstrapAdmin:
+      e.BOOTSTRAP_ADMIN_EMAIL !== undefined && e.BOOTSTRAP_ADMIN_API_KEY !== undefined
+        ? { email: e.BOOTSTRAP_ADMIN_EMAIL.toLowerCase(), apiKey: e.BOOTSTRAP_ADMIN_API_KEY }
+        : undefined,
+    migrateOnStart: e.MIGRATE_ON_START,
+    demo: e.DEMO ?? (e.DATABASE_URL === undefined && e.NODE_ENV !== 'production'),
+  }
+}

@@ -1,0 +1,77 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
+import { AppError, type ErrorBody, type ErrorCode, errorCatalogue } from '../errors.js'
+
+/** `['body', 'rules', '0', 'timeTo']` → `body.rules[0].timeTo`, the way people write paths. */
+export function formatPath(segments: ReadonlyArray<string | number>): string {
+  let path = ''
+  for (const segment of segments) {
+    if (segment === '') continue
+    if (typeof segment === 'number' || /^\d+$/.test(segment)) path += `[${segment}]`
+    else path += path === '' ? segment : `.${segment}`
+  }
+  return path
+}
+
+/** Maps any thrown error to the catalogue: known errors keep their meaning, the rest are 500s. */
+function toErrorBody(error: FastifyError | AppError | Error, request: FastifyRequest): ErrorBody {
+  const requestId = request.id
+  if (error instanceof AppError) {
+    return { statusCode: error.statusCode, code: error.code, message: error.message, details: error.details, requestId }
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const details = error.validation.map((issue) => ({
+      path: formatPath([error.validationContext ?? '', ...issue.instancePath.split('/').filter(Boolean)]),
+      message: issue.message ?? 'is invalid',
+    }))
+    const first = details[0]
+    return {
+      statusCode: 400,
+      code: 'VALIDATION_FAILED',
+      message: first ? `${first.path}: ${first.message}` : 'request validation failed',
+      details,
+      requestId,
+    }
+  }
+  const fastifyError = error as FastifyError
+  const status = fastifyError.statusCode
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code: ErrorCode =
+      status === 413 ? 'PAYLOAD_TOO_LARGE'
+      : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE'
+      : status === 404 ? 'NOT_FOUND'
+      : status === 401 ? 'UNAUTHORIZED'
+      : status === 403 ? 'FORBIDDEN'
+      : status === 429 ? 'RATE_LIMITED'
+      : 'BAD_REQUEST'
+    return { statusCode: status, code, message: fastifyError.message, requestId }
+  }
+  return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'internal error', requestId }
+}
+
+async function errorHandlerPlugin(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError, request, reply: FastifyReply) => {
+    const body = toErrorBody(error, request)
+    if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
+    else request.log.info({ code: body.code, statusCode: body.statusCode }, body.message)
+    return reply.code(body.statusCode).send(body)
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = {
+      statusCode: errorCatalogue.NOT_FOUND,
+      code: 'NOT_FOUND',
+      message: `route ${request.method} ${request.url.split('?')[0]} not found`,
+      requestId: request.id,
+    }
+    return reply.code(404).send(body)
+  })
+
+  // Every answer carries its request id, so a client can quote it and an operator find the log.
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+}
+
+export default fp(errorHandlerPlugin, { name: 'did-edge-errors', fastify: '5.x' })

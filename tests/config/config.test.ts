@@ -1,0 +1,96 @@
+import t from 'tap'
+import { ConfigError, loadConfig } from '../../src/config.js'
+
+t.test('an empty environment gives a working development configuration', async (t) => {
+  const config = loadConfig({})
+  t.equal(config.port, 3000)
+  t.equal(config.nodeEnv, 'development')
+  t.equal(config.database.url, undefined, 'embedded database')
+  t.equal(config.database.dataDir, './data')
+  t.equal(config.database.poolMax, 10)
+  t.equal(config.redisUrl, undefined)
+  t.equal(config.publicBaseUrl, 'http://localhost:3000')
+  t.equal(config.migrateOnStart, true)
+  t.equal(config.demo, true, 'the embedded database seeds the demo')
+  t.equal(config.twilio.authTokenGenerated, true)
+  t.equal(config.twilio.authTokens.length, 1)
+  t.match(config.twilio.authTokens[0], /^[0-9a-f]{32}$/)
+})
+
+t.test('every variable is read into the typed configuration', async (t) => {
+  const config = loadConfig({
+    PORT: '8080',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://u@db:5432/did',
+    DATABASE_POOL_MAX: '25',
+    DATA_DIR: '/var/lib/did-edge',
+    REDIS_URL: 'redis://cache:6379',
+    PUBLIC_BASE_URL: 'https://edge.example.com/',
+    TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+    TWILIO_AUTH_TOKEN: 'new-token, old-token',
+    TWILIO_API_BASE_URL: 'http://127.0.0.1:9999',
+    BOOTSTRAP_ADMIN_EMAIL: 'Root@Example.com',
+    BOOTSTRAP_ADMIN_API_KEY: 'k'.repeat(40),
+    MIGRATE_ON_START: 'false',
+  })
+  t.same(config, {
+    port: 8080,
+    host: '127.0.0.1',
+    logLevel: 'warn',
+    nodeEnv: 'production',
+    database: { url: 'postgres://u@db:5432/did', poolMax: 25, dataDir: '/var/lib/did-edge' },
+    redisUrl: 'redis://cache:6379',
+    publicBaseUrl: 'https://edge.example.com',
+    twilio: {
+      accountSid: `AC${'a'.repeat(32)}`,
+      authTokens: ['new-token', 'old-token'],
+      authTokenGenerated: false,
+      apiBaseUrl: 'http://127.0.0.1:9999',
+    },
+    bootstrapAdmin: { email: 'root@example.com', apiKey: 'k'.repeat(40) },
+    migrateOnStart: false,
+    demo: false,
+  })
+})
+
+const refusals: Array<[string, Record<string, string>, RegExp]> = [
+  ['a port that is not a number', { PORT: 'abc' }, /PORT must be a whole number \(got "abc"\)/],
+  ['a port out of range', { PORT: '70000' }, /PORT must be between 0 and 65535/],
+  ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  ['an unknown NODE_ENV', { NODE_ENV: 'staging' }, /NODE_ENV/],
+  ['a database URL of another kind', { DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres/],
+  ['a pool of zero connections', { DATABASE_POOL_MAX: '0' }, /DATABASE_POOL_MAX must be between 1/],
+  ['a Redis URL of another kind', { REDIS_URL: 'http://cache' }, /REDIS_URL must be a redis/],
+  ['a public URL that is not http(s)', { PUBLIC_BASE_URL: 'ftp://edge' }, /PUBLIC_BASE_URL must be an http\(s\) URL/],
+  ['a malformed account SID', { TWILIO_ACCOUNT_SID: 'XY1' }, /TWILIO_ACCOUNT_SID/],
+  ['three auth tokens', { TWILIO_AUTH_TOKEN: 'a,b,c' }, /TWILIO_AUTH_TOKEN must be one token, or two/],
+  ['a bootstrap email without its key', { BOOTSTRAP_ADMIN_EMAIL: 'a@b.co' }, /BOOTSTRAP_ADMIN_API_KEY is required/],
+  ['a bootstrap key without its email', { BOOTSTRAP_ADMIN_API_KEY: 'x'.repeat(30) }, /BOOTSTRAP_ADMIN_EMAIL is required/],
+  ['a short bootstrap key', { BOOTSTRAP_ADMIN_EMAIL: 'a@b.co', BOOTSTRAP_ADMIN_API_KEY: 'short' }, /BOOTSTRAP_ADMIN_API_KEY must be at least 24/],
+  ['a boolean that is not one', { MIGRATE_ON_START: 'maybe' }, /MIGRATE_ON_START must be true or false/],
+  ['production without an auth token', { NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://e.example' }, /TWILIO_AUTH_TOKEN is required when NODE_ENV=production/],
+  ['production without a public URL', { NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 't' }, /PUBLIC_BASE_URL is required when NODE_ENV=production/],
+]
+
+for (const [what, env, message] of refusals) {
+  t.test(`${what} is refused with a message naming the variable`, async (t) => {
+    t.throws(() => loadConfig(env), ConfigError)
+    try {
+      loadConfig(env)
+    } catch (err) {
+      t.match((err as Error).message, message)
+      t.notMatch((err as Error).message, /\n/, 'one line')
+    }
+  })
+}
+
+t.test('secret values are never echoed in a configuration error', async (t) => {
+  try {
+    loadConfig({ BOOTSTRAP_ADMIN_EMAIL: 'a@b.co', BOOTSTRAP_ADMIN_API_KEY: 'tiny-secret' })
+    t.fail('should throw')
+  } catch (err) {
+    t.notMatch((err as Error).message, /tiny-secret/)
+  }
+})
