@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream'
-import { pino } from 'pino'
+import { type LoggerOptions, pino } from 'pino'
 import t from 'tap'
 import { loadConfig } from '../../src/config.js'
 import { loggerOptions } from '../../src/logger.js'
@@ -12,7 +12,7 @@ t.test('secrets in logged objects are redacted wherever they appear', async (t) 
       done()
     },
   })
-  const options = loggerOptions(loadConfig({ LOG_LEVEL: 'info' })) as pino.LoggerOptions
+  const options = loggerOptions(loadConfig({ LOG_LEVEL: 'info' })) as LoggerOptions
   const log = pino(options, sink)
   log.info(
     {
