@@ -16,6 +16,9 @@ function banner(app: FastifyInstance, config: AppConfig, address: string): strin
       `  ${app.demo.apiKey}`,
       'Try:',
       `  curl -s -H 'Authorization: Bearer ${app.demo.apiKey}' ${address}/api/v1/users/me`,
+      'Explain how the demo number routes a call (a VIP caller here):',
+      `  curl -s -H 'Authorization: Bearer ${app.demo.apiKey}' -H 'content-type: application/json' \\`,
+      `    -d '{"call":{"from":"+12125550142"}}' ${address}/api/v1/numbers/${app.demo.numberId}/simulate`,
     )
   }
   return lines.join('\n')

@@ -57,6 +57,7 @@ export interface DemoSeed {
   email: string
   apiKey: string
   phoneNumber: string
+  numberId: string
 }
 
 /**
@@ -66,7 +67,7 @@ export interface DemoSeed {
  */
 export async function seedDemo(prisma: PrismaClient, twilioAccountSid: string | undefined): Promise<DemoSeed> {
   const apiKey = generateApiKey()
-  await prisma.$transaction(async (tx) => {
+  const numberId = await prisma.$transaction(async (tx) => {
     const user =
       (await tx.user.findUnique({ where: { email: DEMO_EMAIL } })) ??
       (await tx.user.create({
@@ -87,8 +88,8 @@ export async function seedDemo(prisma: PrismaClient, twilioAccountSid: string | 
     })
 
     const existing = await tx.number.findUnique({ where: { phoneNumber: DEMO_NUMBER } })
-    if (existing !== null) return
-    await tx.number.create({
+    if (existing !== null) return existing.id
+    const created = await tx.number.create({
       data: {
         phoneNumber: DEMO_NUMBER,
         friendlyName: 'did-edge demo number',
@@ -113,6 +114,7 @@ export async function seedDemo(prisma: PrismaClient, twilioAccountSid: string | 
         },
       },
     })
+    return created.id
   })
-  return { email: DEMO_EMAIL, apiKey, phoneNumber: DEMO_NUMBER }
+  return { email: DEMO_EMAIL, apiKey, phoneNumber: DEMO_NUMBER, numberId }
 }

@@ -1,4 +1,7 @@
 import type { FastifyInstance } from 'fastify'
+import configurationRoutes from '../api/configurations/routes.js'
+import numberRoutes from '../api/numbers/routes.js'
+import simulateRoutes from '../api/simulate/routes.js'
 import userRoutes from '../api/users/routes.js'
 import apiKeyAuth from '../plugins/api-key-auth.js'
 
@@ -9,4 +12,7 @@ import apiKeyAuth from '../plugins/api-key-auth.js'
 export default async function apiScope(app: FastifyInstance) {
   await app.register(apiKeyAuth)
   await app.register(userRoutes)
+  await app.register(numberRoutes)
+  await app.register(configurationRoutes)
+  await app.register(simulateRoutes)
 }

@@ -1,17 +1,20 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
+import { formatPath } from '../../routing/index.js'
 import { AppError, type ErrorBody, type ErrorCode, errorCatalogue } from '../errors.js'
 
-/** `['body', 'rules', '0', 'timeTo']` → `body.rules[0].timeTo`, the way people write paths. */
-export function formatPath(segments: ReadonlyArray<string | number>): string {
-  let path = ''
-  for (const segment of segments) {
-    if (segment === '') continue
-    if (typeof segment === 'number' || /^\d+$/.test(segment)) path += `[${segment}]`
-    else path += path === '' ? segment : `.${segment}`
-  }
-  return path
+/**
+ * A schema issue's path as people write it (`routingRules.timeBasedRules[2].timeTo`). Body
+ * paths start at the body's fields; params and query paths say where they are.
+ */
+function issuePath(context: string | undefined, instancePath: string): string {
+  const segments: PropertyKey[] = instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s))
+  if (context !== undefined && context !== 'body') segments.unshift(context)
+  return formatPath(segments)
 }
 
 /** Maps any thrown error to the catalogue: known errors keep their meaning, the rest are 500s. */
@@ -22,7 +25,7 @@ function toErrorBody(error: FastifyError | AppError | Error, request: FastifyReq
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const details = error.validation.map((issue) => ({
-      path: formatPath([error.validationContext ?? '', ...issue.instancePath.split('/').filter(Boolean)]),
+      path: issuePath(error.validationContext, issue.instancePath),
       message: issue.message ?? 'is invalid',
     }))
     const first = details[0]

@@ -73,6 +73,19 @@ t.test('a fresh start with no environment runs the embedded demo end to end', as
   t.equal(me.statusCode, 200)
   t.equal(((await me.body.json()) as { email: string }).email, 'demo@did-edge.local')
 
+  // The demo number's configuration routes: the printed simulate call explains a decision.
+  const simulateUrl = /-d '\{"call":\{"from":"\+12125550142"\}\}' (\S+\/simulate)/.exec(output)?.[1]
+  t.ok(simulateUrl, 'the console shows a simulate call')
+  const simulated = await request(simulateUrl as string, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ call: { from: '+12125550142' } }),
+  })
+  t.equal(simulated.statusCode, 200)
+  const decision = (await simulated.body.json()) as { rule: { id: string }; twiml: string }
+  t.equal(decision.rule.id, 'vip-callers')
+  t.match(decision.twiml, /<Number>\+14155550199<\/Number>/)
+
   server.child.kill('SIGTERM')
   t.equal(await server.exited, 0)
 

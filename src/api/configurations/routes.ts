@@ -1,0 +1,109 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { errorBodySchema } from '../common-schemas.js'
+import { idParamsSchema } from '../numbers/schemas.js'
+import {
+  configurationParamsSchema,
+  configurationSchema,
+  configurationWithWarningsSchema,
+  createConfigurationBodySchema,
+  toConfigurationView,
+  updateConfigurationBodySchema,
+} from './schemas.js'
+import {
+  createConfiguration,
+  deleteConfiguration,
+  getConfiguration,
+  listConfigurations,
+  updateConfiguration,
+} from './service.js'
+
+const errors = { 400: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema }
+
+const configurationRoutes: FastifyPluginAsyncZod = async (app) => {
+  const prisma = app.db.prisma
+
+  app.get(
+    '/numbers/:id/configurations',
+    {
+      schema: {
+        summary: "A number's routing configurations, oldest first",
+        tags: ['configurations'],
+        params: idParamsSchema,
+        response: { 200: z.object({ data: z.array(configurationSchema) }), 404: errorBodySchema },
+      },
+    },
+    async (request) => ({
+      data: (await listConfigurations(prisma, request.principal, request.params.id)).map(toConfigurationView),
+    }),
+  )
+
+  app.post(
+    '/numbers/:id/configurations',
+    {
+      schema: {
+        summary: 'Add a routing configuration to a number',
+        description: 'Invalid content answers 400 with every faulty path; lint warnings come back with the saved configuration.',
+        tags: ['configurations'],
+        params: idParamsSchema,
+        body: createConfigurationBodySchema,
+        response: { 201: configurationWithWarningsSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const saved = await createConfiguration(prisma, request.principal, request.params.id, request.body)
+      return reply.code(201).send({ ...toConfigurationView(saved.row), warnings: saved.warnings })
+    },
+  )
+
+  app.get(
+    '/numbers/:id/configurations/:configId',
+    {
+      schema: {
+        summary: 'One routing configuration',
+        tags: ['configurations'],
+        params: configurationParamsSchema,
+        response: { 200: configurationSchema, 404: errorBodySchema },
+      },
+    },
+    async (request) =>
+      toConfigurationView(await getConfiguration(prisma, request.principal, request.params.id, request.params.configId)),
+  )
+
+  app.patch(
+    '/numbers/:id/configurations/:configId',
+    {
+      schema: {
+        summary: 'Change some fields of a routing configuration',
+        description: 'The result is validated as a whole; nothing is written when it is invalid.',
+        tags: ['configurations'],
+        params: configurationParamsSchema,
+        body: updateConfigurationBodySchema,
+        response: { 200: configurationWithWarningsSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { id, configId } = request.params
+      const saved = await updateConfiguration(prisma, request.principal, id, configId, request.body)
+      return { ...toConfigurationView(saved.row), warnings: saved.warnings }
+    },
+  )
+
+  app.delete(
+    '/numbers/:id/configurations/:configId',
+    {
+      schema: {
+        summary: 'Delete a routing configuration',
+        tags: ['configurations'],
+        params: configurationParamsSchema,
+        response: { 204: z.null(), 404: errorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      await deleteConfiguration(prisma, request.principal, request.params.id, request.params.configId)
+      return reply.code(204).send(null)
+    },
+  )
+}
+
+export default configurationRoutes

@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto'
+import { apiKeyPrefix, generateApiKey, hashApiKey } from '../../src/auth/api-keys.js'
+import type { PrismaClient, UserRole } from '../../src/generated/prisma/client.js'
+
+/** A user with an active API key; returns the key's secret for `Authorization: Bearer`. */
+export async function createUserWithKey(prisma: PrismaClient, role: UserRole = 'USER') {
+  const user = await prisma.user.create({
+    data: {
+      email: `user-${randomBytes(4).toString('hex')}@example.com`,
+      password: '!unusable!test',
+      firstName: 'Test',
+      lastName: role,
+      role,
+    },
+  })
+  const key = generateApiKey()
+  await prisma.apiKey.create({
+    data: { userId: user.id, name: 'test', keyHash: hashApiKey(key), keyPrefix: apiKeyPrefix(key), permissions: [] },
+  })
+  return { user, key, auth: { authorization: `Bearer ${key}` } }
+}
+
+let counter = 0
+/** A valid body for POST /api/v1/numbers with a unique number and SID. */
+export function numberBody(overrides: Record<string, unknown> = {}) {
+  counter += 1
+  const suffix = String(1000000 + counter + Math.floor(Math.random() * 1000) * 1000).slice(-7)
+  return {
+    phoneNumber: `+1415${suffix}`,
+    twilioSid: `PN${randomBytes(16).toString('hex')}`,
+    twilioAccountSid: `AC${'a'.repeat(32)}`,
+    countryCode: 'US',
+    numberType: 'LOCAL',
+    capabilities: ['VOICE', 'SMS'],
+    monthlyPrice: '1.15',
+    ...overrides,
+  }
+}
