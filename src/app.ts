@@ -9,7 +9,12 @@ import { loggerOptions } from './logger.js'
 import bootstrap from './plugins/bootstrap.js'
 import database from './plugins/database.js'
 import errorHandler from './plugins/error-handler.js'
+import ingest from './plugins/ingest.js'
+import metrics from './plugins/metrics.js'
 import redis from './plugins/redis.js'
+import routingCache from './plugins/routing-cache.js'
+import { createSignatureValidator } from './webhooks/signature.js'
+import twilioScope from './webhooks/scope.js'
 
 /** An upstream request id is kept only if it is a short, printable token; else a new one. */
 function requestId(req: IncomingMessage): string {
@@ -35,10 +40,20 @@ export async function build(config: AppConfig): Promise<FastifyInstance> {
 
   try {
     await app.register(errorHandler)
+    await app.register(metrics)
     await app.register(database, { config })
     await app.register(redis, { config })
     await app.register(bootstrap, { config })
+    await app.register(routingCache, { config })
+    await app.register(ingest, { config })
     await app.register(healthRoutes)
+    await app.register(twilioScope, {
+      prefix: '/twilio',
+      cache: app.routingCache,
+      sink: app.ingest,
+      metrics: app.metrics,
+      validator: createSignatureValidator(config.publicBaseUrl, config.twilio.authTokens),
+    })
     await app.register(apiScope, { prefix: '/api/v1' })
     await app.ready()
   } catch (err) {

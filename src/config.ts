@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
+import { parseRateCard, type RateCard } from './ingest/rate-card.js'
 
 /**
  * The whole runtime configuration, read once from the environment at boot and passed
@@ -18,6 +19,8 @@ export interface AppConfig {
     dataDir: string
   }
   redisUrl: string | undefined
+  /** Prefix of every Redis key and channel did-edge uses, so several deployments (or test runs) share one Redis. */
+  redisKeyPrefix: string
   /** The public origin Twilio calls; signatures are checked against it, never against Host. */
   publicBaseUrl: string
   twilio: {
@@ -30,6 +33,10 @@ export interface AppConfig {
   }
   bootstrapAdmin: { email: string; apiKey: string } | undefined
   migrateOnStart: boolean
+  /** Prices of usage (voice minutes, SMS segments) by country and number type. */
+  rateCard: RateCard
+  /** Run an ingest consumer in this process (with Redis; `npm run worker` runs them on their own). */
+  ingestConsumer: boolean
   /** Seed a demo admin, key, number and configuration (embedded, non-production runs). */
   demo: boolean
 }
@@ -72,7 +79,7 @@ const optionalText = z
   .optional()
   .transform((v) => (v === '' ? undefined : v))
 
-const envSchema = z
+const envSchema = (role: ProcessRole) => z
   .object({
     PORT: integerString(0, 65535).default(3000),
     HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
@@ -88,6 +95,7 @@ const envSchema = z
       (v) => v === undefined || /^rediss?:\/\//.test(v),
       'must be a redis:// or rediss:// URL',
     ),
+    REDIS_KEY_PREFIX: z.string().trim().regex(/^[\w:.-]{1,64}$/, 'must be 1-64 letters, digits or _ : . -').default('did-edge:'),
     PUBLIC_BASE_URL: optionalText.pipe(httpUrl.optional()),
     TWILIO_ACCOUNT_SID: optionalText.refine(
       (v) => v === undefined || /^AC[0-9a-fA-F]{32}$/.test(v),
@@ -104,6 +112,8 @@ const envSchema = z
       'must be at least 24 characters',
     ),
     MIGRATE_ON_START: booleanString.default(true),
+    RATE_CARD: optionalText,
+    INGEST_CONSUMER: booleanString.default(true),
     DEMO: booleanString.optional(),
   })
   .superRefine((env, ctx) => {
@@ -111,16 +121,20 @@ const envSchema = z
       const missing = env.BOOTSTRAP_ADMIN_EMAIL === undefined ? 'BOOTSTRAP_ADMIN_EMAIL' : 'BOOTSTRAP_ADMIN_API_KEY'
       ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other BOOTSTRAP_ADMIN_* variable is set' })
     }
-    if (env.NODE_ENV === 'production') {
+    // The webhook settings matter to the server only: a worker never answers Twilio.
+    if (env.NODE_ENV === 'production' && role === 'server') {
       for (const name of ['TWILIO_AUTH_TOKEN', 'PUBLIC_BASE_URL'] as const) {
         if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when NODE_ENV=production' })
       }
     }
   })
 
+/** Which process reads the configuration: the HTTP server, or an ingest worker. */
+export type ProcessRole = 'server' | 'worker'
+
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const parsed = envSchema.safeParse(env)
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRole = 'server'): AppConfig {
+  const parsed = envSchema(role).safeParse(env)
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment')
@@ -132,6 +146,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid configuration: ${issues.join('; ')}`)
   }
   const e = parsed.data
+  let rateCard: RateCard
+  try {
+    rateCard = parseRateCard(e.RATE_CARD)
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${err instanceof Error ? err.message : String(err)}`)
+  }
   const tokens = e.TWILIO_AUTH_TOKEN?.split(',').map((t) => t.trim()) ?? []
   const authTokenGenerated = tokens.length === 0
   // Outside production a missing token is replaced by one generated for this run, so the
@@ -144,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     nodeEnv: e.NODE_ENV,
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, dataDir: e.DATA_DIR },
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     twilio: {
       accountSid: e.TWILIO_ACCOUNT_SID,
@@ -156,6 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         ? { email: e.BOOTSTRAP_ADMIN_EMAIL.toLowerCase(), apiKey: e.BOOTSTRAP_ADMIN_API_KEY }
         : undefined,
     migrateOnStart: e.MIGRATE_ON_START,
+    rateCard,
+    ingestConsumer: e.INGEST_CONSUMER,
     demo: e.DEMO ?? (e.DATABASE_URL === undefined && e.NODE_ENV !== 'production'),
   }
 }

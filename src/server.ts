@@ -1,9 +1,26 @@
+import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { build } from './app.js'
 import { ConfigError, loadConfig, type AppConfig } from './config.js'
+import { computeSignature } from './webhooks/signature.js'
 
 /** How long shutdown may take before the process gives up waiting and exits non-zero. */
 const SHUTDOWN_DEADLINE_MS = 10_000
+
+/** A curl that posts a voice webhook for a new call, signed with this run's auth token. */
+function signedVoiceCurl(config: AppConfig, address: string, to: string): string {
+  const params = {
+    AccountSid: config.twilio.accountSid ?? `AC${'0'.repeat(32)}`,
+    CallSid: `CA${randomBytes(16).toString('hex')}`,
+    CallStatus: 'ringing',
+    Direction: 'inbound',
+    From: '+12125550142',
+    To: to,
+  }
+  const token = config.twilio.authTokens[0] as string
+  const signature = computeSignature(token, `${config.publicBaseUrl}/twilio/voice`, params)
+  return `curl -s -H 'X-Twilio-Signature: ${signature}' -d '${new URLSearchParams(params).toString()}' ${address}/twilio/voice`
+}
 
 function banner(app: FastifyInstance, config: AppConfig, address: string): string {
   const lines = [`did-edge listening on ${address} (public URL ${config.publicBaseUrl})`]
@@ -19,6 +36,8 @@ function banner(app: FastifyInstance, config: AppConfig, address: string): strin
       'Explain how the demo number routes a call (a VIP caller here):',
       `  curl -s -H 'Authorization: Bearer ${app.demo.apiKey}' -H 'content-type: application/json' \\`,
       `    -d '{"call":{"from":"+12125550142"}}' ${address}/api/v1/numbers/${app.demo.numberId}/simulate`,
+      'Post a signed voice webhook to the demo number, as Twilio would, and see its TwiML:',
+      `  ${signedVoiceCurl(config, address, app.demo.phoneNumber)}`,
     )
   }
   return lines.join('\n')

@@ -34,14 +34,19 @@ t.test('every variable is read into the typed configuration', async (t) => {
     BOOTSTRAP_ADMIN_EMAIL: 'Root@Example.com',
     BOOTSTRAP_ADMIN_API_KEY: 'k'.repeat(40),
     MIGRATE_ON_START: 'false',
+    INGEST_CONSUMER: 'false',
+    RATE_CARD: '{"voicePerMinute":{"LOCAL":"0.01"}}',
   })
-  t.same(config, {
+  const { rateCard, ...rest } = config
+  t.equal(rateCard.voicePerMinute.LOCAL?.toString(), '0.01')
+  t.same(rest, {
     port: 8080,
     host: '127.0.0.1',
     logLevel: 'warn',
     nodeEnv: 'production',
     database: { url: 'postgres://u@db:5432/did', poolMax: 25, dataDir: '/var/lib/did-edge' },
     redisUrl: 'redis://cache:6379',
+    redisKeyPrefix: 'did-edge:',
     publicBaseUrl: 'https://edge.example.com',
     twilio: {
       accountSid: `AC${'a'.repeat(32)}`,
@@ -51,6 +56,7 @@ t.test('every variable is read into the typed configuration', async (t) => {
     },
     bootstrapAdmin: { email: 'root@example.com', apiKey: 'k'.repeat(40) },
     migrateOnStart: false,
+    ingestConsumer: false,
     demo: false,
   })
 })
@@ -69,6 +75,7 @@ const refusals: Array<[string, Record<string, string>, RegExp]> = [
   ['a bootstrap email without its key', { BOOTSTRAP_ADMIN_EMAIL: 'a@b.co' }, /BOOTSTRAP_ADMIN_API_KEY is required/],
   ['a bootstrap key without its email', { BOOTSTRAP_ADMIN_API_KEY: 'x'.repeat(30) }, /BOOTSTRAP_ADMIN_EMAIL is required/],
   ['a short bootstrap key', { BOOTSTRAP_ADMIN_EMAIL: 'a@b.co', BOOTSTRAP_ADMIN_API_KEY: 'short' }, /BOOTSTRAP_ADMIN_API_KEY must be at least 24/],
+  ['a rate card that is not JSON', { RATE_CARD: '{' }, /RATE_CARD is not valid JSON/],
   ['a boolean that is not one', { MIGRATE_ON_START: 'maybe' }, /MIGRATE_ON_START must be true or false/],
   ['production without an auth token', { NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://e.example' }, /TWILIO_AUTH_TOKEN is required when NODE_ENV=production/],
   ['production without a public URL', { NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 't' }, /PUBLIC_BASE_URL is required when NODE_ENV=production/],
@@ -93,4 +100,10 @@ t.test('secret values are never echoed in a configuration error', async (t) => {
   } catch (err) {
     t.notMatch((err as Error).message, /tiny-secret/)
   }
+})
+
+t.test('a worker runs in production without the webhook settings only the server needs', async (t) => {
+  const config = loadConfig({ NODE_ENV: 'production', REDIS_URL: 'redis://cache:6379' }, 'worker')
+  t.equal(config.nodeEnv, 'production')
+  t.throws(() => loadConfig({ NODE_ENV: 'production', REDIS_URL: 'redis://cache:6379' }), ConfigError)
 })

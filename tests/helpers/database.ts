@@ -25,7 +25,8 @@ export interface MigratedTestDatabase extends TestDatabase {
   db: Database
 }
 
-async function asAdmin(sql: string): Promise<void> {
+/** Runs one statement as the server's administrator (create, drop, alter databases). */
+export async function asAdmin(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: ADMIN_URL })
   await client.connect()
   try {

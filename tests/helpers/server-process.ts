@@ -17,7 +17,12 @@ export interface ServerProcess {
  * HOME), the way an operator starts it. The process is killed when the test ends.
  */
 export function spawnServer(t: { teardown: (fn: () => void) => void }, env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  return spawnScript(t, 'src/server.ts', env)
+}
+
+/** The same for any entry point of the project (e.g. `src/worker.ts`). */
+export function spawnScript(t: { teardown: (fn: () => void) => void }, script: string, env: Record<string, string>): ServerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

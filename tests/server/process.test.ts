@@ -86,6 +86,17 @@ t.test('a fresh start with no environment runs the embedded demo end to end', as
   t.equal(decision.rule.id, 'vip-callers')
   t.match(decision.twiml, /<Number>\+14155550199<\/Number>/)
 
+  // The printed webhook curl is signed with this run's token: posting it as printed is routed.
+  const curl = /curl -s -H 'X-Twilio-Signature: ([^']+)' -d '([^']+)' (\S+\/twilio\/voice)/.exec(output)
+  t.ok(curl, 'the console shows a signed voice webhook')
+  const webhook = await request(curl?.[3] as string, {
+    method: 'POST',
+    headers: { 'x-twilio-signature': curl?.[1] as string, 'content-type': 'application/x-www-form-urlencoded' },
+    body: curl?.[2],
+  })
+  t.equal(webhook.statusCode, 200)
+  t.match(await webhook.body.text(), /<Response><Dial[^>]*><Number>\+14155550199<\/Number><\/Dial><\/Response>/)
+
   server.child.kill('SIGTERM')
   t.equal(await server.exited, 0)
 

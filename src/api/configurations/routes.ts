@@ -52,6 +52,7 @@ const configurationRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const saved = await createConfiguration(prisma, request.principal, request.params.id, request.body)
+      await app.routingCache.invalidate([saved.phoneNumber])
       return reply.code(201).send({ ...toConfigurationView(saved.row), warnings: saved.warnings })
     },
   )
@@ -85,6 +86,7 @@ const configurationRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { id, configId } = request.params
       const saved = await updateConfiguration(prisma, request.principal, id, configId, request.body)
+      await app.routingCache.invalidate([saved.phoneNumber])
       return { ...toConfigurationView(saved.row), warnings: saved.warnings }
     },
   )
@@ -100,7 +102,8 @@ const configurationRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await deleteConfiguration(prisma, request.principal, request.params.id, request.params.configId)
+      const phoneNumber = await deleteConfiguration(prisma, request.principal, request.params.id, request.params.configId)
+      await app.routingCache.invalidate([phoneNumber])
       return reply.code(204).send(null)
     },
   )

@@ -9,6 +9,8 @@ import type { ConfigurationInput } from './schemas.js'
 export interface SavedConfiguration {
   row: NumberConfiguration
   warnings: LintWarning[]
+  /** The number whose routing changed: the caller invalidates its cached configuration. */
+  phoneNumber: string
 }
 
 /** Runs the routing engine's validation; a refusal becomes a 400 listing every path at fault. */
@@ -87,10 +89,14 @@ export async function listConfigurations(prisma: PrismaClient, principal: Princi
 }
 
 export async function getConfiguration(prisma: PrismaClient, principal: Principal, numberId: string, configId: string) {
-  await getNumber(prisma, principal, numberId)
+  return (await findConfiguration(prisma, principal, numberId, configId)).row
+}
+
+async function findConfiguration(prisma: PrismaClient, principal: Principal, numberId: string, configId: string) {
+  const number = await getNumber(prisma, principal, numberId)
   const row = await prisma.numberConfiguration.findFirst({ where: { id: configId, numberId } })
   if (row === null) throw notFound('configuration')
-  return row
+  return { row, phoneNumber: number.phoneNumber }
 }
 
 export async function createConfiguration(
@@ -99,10 +105,10 @@ export async function createConfiguration(
   numberId: string,
   input: ConfigurationInput,
 ): Promise<SavedConfiguration> {
-  await getNumber(prisma, principal, numberId)
+  const number = await getNumber(prisma, principal, numberId)
   const { value, warnings } = validated(input)
   const row = await saving(prisma.numberConfiguration.create({ data: { numberId, ...columns(value) } }))
-  return { row, warnings }
+  return { row, warnings, phoneNumber: number.phoneNumber }
 }
 
 export async function updateConfiguration(
@@ -112,7 +118,7 @@ export async function updateConfiguration(
   configId: string,
   patch: ConfigurationInput,
 ): Promise<SavedConfiguration> {
-  const current = await getConfiguration(prisma, principal, numberId, configId)
+  const { row: current, phoneNumber } = await findConfiguration(prisma, principal, numberId, configId)
   const { value, warnings } = validated({ ...asInput(current), ...patch })
   // Guarded by updatedAt: a concurrent edit between our read and this write must not be
   // silently overwritten by a merge computed from the older row.
@@ -121,10 +127,12 @@ export async function updateConfiguration(
   )
   if (result.count === 0) throw conflict('the configuration was changed by someone else meanwhile; read it again and retry')
   const row = await prisma.numberConfiguration.findUniqueOrThrow({ where: { id: configId } })
-  return { row, warnings }
+  return { row, warnings, phoneNumber }
 }
 
-export async function deleteConfiguration(prisma: PrismaClient, principal: Principal, numberId: string, configId: string) {
-  await getConfiguration(prisma, principal, numberId, configId)
+/** Deletes the configuration; returns the number whose routing changed. */
+export async function deleteConfiguration(prisma: PrismaClient, principal: Principal, numberId: string, configId: string): Promise<string> {
+  const { phoneNumber } = await findConfiguration(prisma, principal, numberId, configId)
   await prisma.numberConfiguration.deleteMany({ where: { id: configId, numberId } })
+  return phoneNumber
 }

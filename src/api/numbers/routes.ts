@@ -16,6 +16,8 @@ const numberRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const number = await createNumber(app.db.prisma, request.principal, request.body)
+      // A webhook may have cached this number as unknown: route it from now on.
+      await app.routingCache.invalidate([number.phoneNumber])
       return reply.code(201).send(toNumberView(number))
     },
   )

@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { AppConfig } from '../config.js'
+import { createIngestPipeline, type IngestPipeline } from '../ingest/pipeline.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Where webhooks hand their events after answering; writes them to Postgres behind the scenes. */
+    ingest: IngestPipeline
+  }
+}
+
+/**
+ * The event pipeline: a Redis stream with a consumer group when REDIS_URL is set, else an
+ * in-process queue. Its close (after the server stopped taking requests, since Fastify closes
+ * the server first) drains every event the answered webhooks published.
+ */
+async function ingestPlugin(app: FastifyInstance, opts: { config: AppConfig }) {
+  const { config } = opts
+  const pipeline = createIngestPipeline({
+    prisma: app.db.prisma,
+    metrics: app.metrics,
+    logger: app.log,
+    rateCard: config.rateCard,
+    redis: config.redisUrl === undefined ? undefined : { url: config.redisUrl, keyPrefix: config.redisKeyPrefix },
+    consumer: config.ingestConsumer,
+  })
+  await pipeline.start()
+  app.decorate('ingest', pipeline)
+  app.addHook('onClose', async () => {
+    await pipeline.close()
+  })
+}
+
+export default fp(ingestPlugin, {
+  name: 'did-edge-ingest',
+  fastify: '5.x',
+  dependencies: ['did-edge-database', 'did-edge-metrics'],
+})

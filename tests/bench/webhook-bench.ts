@@ -1,0 +1,175 @@
+// npm run bench: the webhook hot path under load, against a bare Fastify baseline.
+//
+// One after the other on this machine: a bare Fastify answering a static TwiML string, then
+// did-edge in production mode (Postgres, Redis, logs at warn), both driven by the same signed
+// voice webhooks (a new CallSid each, 50 connections) from a load generator in its own process.
+// Prints requests/s, p50 and p99 for each, the ratio did-edge / bare, and, after the load, how
+// many answered calls reached call_logs and how long that took.
+//   BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50)
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import { Redis } from 'ioredis'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
+const SECONDS = process.env.BENCH_SECONDS ?? '10'
+const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? '50'
+const TOKEN = randomBytes(16).toString('hex')
+const ADMIN_KEY = `bench-${randomBytes(24).toString('hex')}`
+const NUMBER = '+14155550100'
+
+interface LoadResult { requestsPerSecond: number; p50: number; p99: number; ok: number; non2xx: number; errors: number; timeouts: number; sent: number; distinct: number }
+
+function start(command: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(command, args, { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = ready.exec(output)
+      if (match) resolve({ child, match })
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`)))
+  })
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
+}
+
+async function load(baseUrl: string): Promise<LoadResult> {
+  const { child, match } = await start(process.execPath, ['--import', 'tsx', 'tests/bench/load.ts', baseUrl, TOKEN, NUMBER, SECONDS, CONNECTIONS], {}, /^(\{.*\})\n/m)
+  await new Promise((resolve) => child.once('exit', resolve))
+  return JSON.parse(match[1] as string) as LoadResult
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL })
+  await client.connect()
+  await client.query(sql)
+  await client.end()
+}
+
+async function api(base: string, method: string, path: string, body: unknown) {
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+  return (await res.json()) as { id: string }
+}
+
+const fmt = (r: LoadResult) => `${Math.round(r.requestsPerSecond).toLocaleString('en-US')} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms (${r.ok} answered, ${r.distinct} distinct CallSids, ${r.non2xx} non-2xx, ${r.errors} errors)`
+
+const name = `did_edge_bench_${randomBytes(4).toString('hex')}`
+const prefix = `bench-${randomBytes(4).toString('hex')}:`
+const dbUrl = new URL(ADMIN_URL)
+dbUrl.pathname = `/${name}`
+const children: ChildProcess[] = []
+
+try {
+  process.stdout.write('building did-edge...\n')
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' })
+  await admin(`CREATE DATABASE "${name}"`)
+
+  const bare = await start(process.execPath, ['--import', 'tsx', 'tests/bench/bare-server.ts'], {}, /listening (\S+)/)
+  children.push(bare.child)
+  process.stdout.write(`bare Fastify: load for ${SECONDS} s, ${CONNECTIONS} connections...\n`)
+  const bareResult = await load(bare.match[1] as string)
+  await stop(bare.child)
+
+  const port = 30000 + Math.floor(Math.random() * 20000)
+  const edge = await start(
+    process.execPath,
+    ['dist/src/server.js'],
+    {
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: dbUrl.href,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      BOOTSTRAP_ADMIN_EMAIL: 'bench@example.com',
+      BOOTSTRAP_ADMIN_API_KEY: ADMIN_KEY,
+    },
+    /did-edge listening on (\S+)/,
+  )
+  children.push(edge.child)
+  const base = `http://127.0.0.1:${port}`
+  const number = await api(base, 'POST', '/numbers', {
+    phoneNumber: NUMBER,
+    twilioSid: `PN${'c'.repeat(32)}`,
+    twilioAccountSid: `AC${'b'.repeat(32)}`,
+    countryCode: 'US',
+    numberType: 'LOCAL',
+    capabilities: ['VOICE', 'SMS'],
+    monthlyPrice: '1.15',
+  })
+  await api(base, 'POST', `/numbers/${number.id}/configurations`, {
+    name: 'Bench',
+    isActive: true,
+    timezone: 'America/New_York',
+    routingRules: {
+      defaultAction: 'voicemail',
+      callerIdRules: [{ id: 'vip', name: 'VIP', patterns: ['+1415555XXXX'], action: { type: 'forward', destination: '+14155550199' }, priority: 1 }],
+      geographicRules: [{ id: 'uk', name: 'UK', countries: ['GB'], action: { type: 'forward', destination: '+442071838750' }, priority: 2 }],
+      timeBasedRules: [{
+        id: 'always', name: 'Always open', priority: 3,
+        schedule: { timezone: 'America/New_York', rules: [{ dayOfWeek: [0, 1, 2, 3, 4, 5, 6], timeFrom: '00:00', timeTo: '24:00' }] },
+        action: { type: 'forward', destination: '+14155550123', options: { timeout: 20 } },
+      }],
+      failoverRules: [{ id: 'backup', attempts: 1, delay: 1, destinations: ['+14155550124'] }],
+    },
+  })
+
+  process.stdout.write(`did-edge (production, Postgres + Redis): load for ${SECONDS} s, ${CONNECTIONS} connections...\n`)
+  const edgeResult = await load(base)
+  const loadEnded = Date.now()
+
+  const client = new pg.Client({ connectionString: dbUrl.href })
+  await client.connect()
+  let persisted = 0
+  let persistedAfter = Number.NaN
+  while (Date.now() - loadEnded < 120_000) {
+    persisted = Number((await client.query('SELECT count(*) AS n FROM call_logs')).rows[0].n)
+    if (persisted >= Math.min(edgeResult.ok, edgeResult.distinct)) {
+      persistedAfter = (Date.now() - loadEnded) / 1000
+      break
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  await client.end()
+
+  const ratio = edgeResult.requestsPerSecond / bareResult.requestsPerSecond
+  process.stdout.write(
+    [
+      '',
+      `bare Fastify: ${fmt(bareResult)}`,
+      `did-edge:     ${fmt(edgeResult)}`,
+      `ratio did-edge / bare: ${ratio.toFixed(2)} (target >= 0.6); did-edge p99 ${edgeResult.p99} ms (target <= 10 ms)`,
+      Number.isNaN(persistedAfter)
+        ? `persisted: only ${persisted} of ${edgeResult.ok} answered calls in call_logs after 120 s`
+        : `persisted: ${persisted} call_logs rows for ${edgeResult.ok} answered calls, all within ${persistedAfter.toFixed(1)} s of the end of the load (target <= 10 s)`,
+      '',
+    ].join('\n'),
+  )
+} finally {
+  for (const child of children) await stop(child)
+  await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {})
+  const redis = new Redis(REDIS_URL)
+  const keys = await redis.keys(`${prefix}*`)
+  if (keys.length > 0) await redis.del(...keys)
+  redis.disconnect()
+}
