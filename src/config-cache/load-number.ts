@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { type CompiledNumber, compileNumber, type StoredConfiguration } from '../../routing/index.js'
-import type { PrismaClient } from '../generated/prisma/client.js'
+import type { NumberConfiguration, PrismaClient } from '../generated/prisma/client.js'
 
 /**
  * What the routing engine (and the webhook, for NumberRef) needs about one number, as plain
@@ -27,6 +27,33 @@ export interface StoredConfigurationRow extends StoredConfiguration {
   id: string
   createdAt: string
   updatedAt: string
+}
+
+/**
+ * A stored configuration row as plain JSON (instants as ISO strings), in a fixed key order:
+ * what Redis holds for the engine, and what the API shows of a configuration.
+ */
+export function configurationJson(c: NumberConfiguration) {
+  return {
+    id: c.id,
+    name: c.name,
+    isActive: c.isActive,
+    scheduleEnabled: c.scheduleEnabled,
+    schedule: c.schedule,
+    timezone: c.timezone,
+    routingRules: c.routingRules,
+    fallbackRules: c.fallbackRules,
+    recordCalls: c.recordCalls,
+    callScreening: c.callScreening,
+    callQueue: c.callQueue,
+    maxQueueSize: c.maxQueueSize,
+    queueMusic: c.queueMusic,
+    conferenceEnabled: c.conferenceEnabled,
+    voicemailEnabled: c.voicemailEnabled,
+    callForwarding: c.callForwarding,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  }
 }
 
 /**
@@ -61,26 +88,7 @@ export async function readNumberSource(
       ownerTimezone: row.user.timezone,
       status: row.status,
     },
-    configurations: row.configurations.map((c) => ({
-      id: c.id,
-      name: c.name,
-      isActive: c.isActive,
-      scheduleEnabled: c.scheduleEnabled,
-      schedule: c.schedule,
-      timezone: c.timezone,
-      routingRules: c.routingRules,
-      fallbackRules: c.fallbackRules,
-      recordCalls: c.recordCalls,
-      callScreening: c.callScreening,
-      callQueue: c.callQueue,
-      maxQueueSize: c.maxQueueSize,
-      queueMusic: c.queueMusic,
-      conferenceEnabled: c.conferenceEnabled,
-      voicemailEnabled: c.voicemailEnabled,
-      callForwarding: c.callForwarding,
-      createdAt: c.createdAt.toISOString(),
-      updatedAt: c.updatedAt.toISOString(),
-    })),
+    configurations: row.configurations.map(configurationJson),
   }
 }
 

@@ -12,6 +12,18 @@ import { geography, intParam, mediaUrls, param, type TwilioParams } from './form
 const clip = (value: string | undefined, max = 64) => (value ?? '').slice(0, max)
 const MAX_BODY = 1600
 
+/** The fields every call event carries, read the same way for the first webhook and callbacks. */
+function callFields(params: TwilioParams, callSid: string) {
+  return {
+    callSid: clip(callSid),
+    accountSid: clip(param(params, 'AccountSid')),
+    from: clip(param(params, 'From')),
+    to: clip(param(params, 'To')),
+    direction: clip(param(params, 'Direction') ?? 'inbound', 32),
+    geography: geography(params),
+  }
+}
+
 /** The call-started event of a voice webhook, or null when Twilio sent no CallSid. */
 export function callStarted(params: TwilioParams, at: number, number: NumberRef | null, decision: Decision | null): CallStartedEvent | null {
   const callSid = param(params, 'CallSid')
@@ -19,13 +31,8 @@ export function callStarted(params: TwilioParams, at: number, number: NumberRef 
   return {
     kind: 'call.started',
     at,
-    callSid: clip(callSid),
-    accountSid: clip(param(params, 'AccountSid')),
-    from: clip(param(params, 'From')),
-    to: clip(param(params, 'To')),
-    direction: clip(param(params, 'Direction') ?? 'inbound', 32),
+    ...callFields(params, callSid),
     callStatus: clip(param(params, 'CallStatus') ?? 'ringing', 32),
-    geography: geography(params),
     number,
     configurationId: decision?.configuration?.id ?? null,
     ruleId: decision?.rule?.id ?? null,
@@ -40,18 +47,13 @@ export function callStatus(params: TwilioParams, at: number, number: NumberRef |
   return {
     kind: 'call.status',
     at,
-    callSid: clip(callSid),
-    accountSid: clip(param(params, 'AccountSid')),
-    from: clip(param(params, 'From')),
-    to: clip(param(params, 'To')),
-    direction: clip(param(params, 'Direction') ?? 'inbound', 32),
+    ...callFields(params, callSid),
     callStatus: clip(param(params, 'CallStatus'), 32),
     sequenceNumber: intParam(params, 'SequenceNumber'),
     callDuration: intParam(params, 'CallDuration'),
     timestamp: param(params, 'Timestamp')?.slice(0, 64) ?? null,
     recordingUrl: param(params, 'RecordingUrl')?.slice(0, 2048) ?? null,
     recordingSid: param(params, 'RecordingSid')?.slice(0, 64) ?? null,
-    geography: geography(params),
     number,
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { configurationJson } from '../../config-cache/load-number.js'
 import type { NumberConfiguration } from '../../generated/prisma/client.js'
 
 /**
@@ -63,25 +64,5 @@ export const configurationWithWarningsSchema = configurationSchema.extend({ warn
 export type ConfigurationView = z.infer<typeof configurationSchema>
 
 export function toConfigurationView(c: NumberConfiguration): ConfigurationView {
-  return {
-    id: c.id,
-    numberId: c.numberId,
-    name: c.name,
-    isActive: c.isActive,
-    scheduleEnabled: c.scheduleEnabled,
-    schedule: c.schedule,
-    timezone: c.timezone,
-    routingRules: c.routingRules,
-    fallbackRules: c.fallbackRules,
-    recordCalls: c.recordCalls,
-    callScreening: c.callScreening,
-    callQueue: c.callQueue,
-    maxQueueSize: c.maxQueueSize,
-    queueMusic: c.queueMusic,
-    conferenceEnabled: c.conferenceEnabled,
-    voicemailEnabled: c.voicemailEnabled,
-    callForwarding: c.callForwarding,
-    createdAt: c.createdAt.toISOString(),
-    updatedAt: c.updatedAt.toISOString(),
-  }
+  return { ...configurationJson(c), numberId: c.numberId }
 }
