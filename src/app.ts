@@ -11,6 +11,7 @@ import database from './plugins/database.js'
 import errorHandler from './plugins/error-handler.js'
 import ingest from './plugins/ingest.js'
 import metrics from './plugins/metrics.js'
+import openapi from './plugins/openapi.js'
 import redis from './plugins/redis.js'
 import routingCache from './plugins/routing-cache.js'
 import { createSignatureValidator } from './webhooks/signature.js'
@@ -54,7 +55,8 @@ export async function build(config: AppConfig): Promise<FastifyInstance> {
       metrics: app.metrics,
       validator: createSignatureValidator(config.publicBaseUrl, config.twilio.authTokens),
     })
-    await app.register(apiScope, { prefix: '/api/v1' })
+    await app.register(openapi)
+    await app.register(apiScope, { prefix: '/api/v1', config })
     await app.ready()
   } catch (err) {
     // A half-built app still holds connections; release them before reporting the failure.

@@ -39,6 +39,18 @@ export interface AppConfig {
   ingestConsumer: boolean
   /** Seed a demo admin, key, number and configuration (embedded, non-production runs). */
   demo: boolean
+  auth: {
+    /** HMAC key of access tokens. */
+    jwtSecret: string
+    /** True when JWT_SECRET was not set and a key was generated for this (non-production) run. */
+    jwtSecretGenerated: boolean
+    accessTokenTtlSeconds: number
+    refreshTokenTtlSeconds: number
+    /** Whether anyone may create an account with POST /auth/register. */
+    registrationOpen: boolean
+    /** Login and password-reset attempts allowed per IP and per email in one window. */
+    rateLimit: { max: number; windowSeconds: number }
+  }
 }
 
 /** Thrown for a bad environment; its message is the one line the operator reads. */
@@ -115,6 +127,12 @@ const envSchema = (role: ProcessRole) => z
     RATE_CARD: optionalText,
     INGEST_CONSUMER: booleanString.default(true),
     DEMO: booleanString.optional(),
+    JWT_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+    ACCESS_TOKEN_TTL_SECONDS: integerString(60, 86_400).default(900),
+    REFRESH_TOKEN_TTL_SECONDS: integerString(300, 31_536_000).default(2_592_000),
+    REGISTRATION_OPEN: booleanString.default(true),
+    AUTH_RATE_LIMIT_MAX: integerString(1, 100_000).default(10),
+    AUTH_RATE_LIMIT_WINDOW_SECONDS: integerString(1, 86_400).default(900),
   })
   .superRefine((env, ctx) => {
     if ((env.BOOTSTRAP_ADMIN_EMAIL === undefined) !== (env.BOOTSTRAP_ADMIN_API_KEY === undefined)) {
@@ -126,6 +144,8 @@ const envSchema = (role: ProcessRole) => z
       for (const name of ['TWILIO_AUTH_TOKEN', 'PUBLIC_BASE_URL'] as const) {
         if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when NODE_ENV=production' })
       }
+      // A generated key would log every user out on each restart and differ between instances.
+      if (env.JWT_SECRET === undefined) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' })
     }
   })
 
@@ -180,5 +200,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
     rateCard,
     ingestConsumer: e.INGEST_CONSUMER,
     demo: e.DEMO ?? (e.DATABASE_URL === undefined && e.NODE_ENV !== 'production'),
+    auth: {
+      jwtSecret: e.JWT_SECRET ?? randomBytes(32).toString('base64url'),
+      jwtSecretGenerated: e.JWT_SECRET === undefined,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      registrationOpen: e.REGISTRATION_OPEN,
+      rateLimit: { max: e.AUTH_RATE_LIMIT_MAX, windowSeconds: e.AUTH_RATE_LIMIT_WINDOW_SECONDS },
+    },
   }
 }

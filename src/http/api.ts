@@ -1,18 +1,52 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, RouteOptions } from 'fastify'
+import analyticsRoutes from '../api/analytics/routes.js'
+import apiKeyRoutes from '../api/api-keys/routes.js'
+import auditLogRoutes from '../api/audit-logs/routes.js'
+import authRoutes from '../api/auth/routes.js'
 import configurationRoutes from '../api/configurations/routes.js'
+import logRoutes from '../api/logs/routes.js'
+import notificationRoutes from '../api/notifications/routes.js'
 import numberRoutes from '../api/numbers/routes.js'
 import simulateRoutes from '../api/simulate/routes.js'
+import usageRoutes from '../api/usage/routes.js'
 import userRoutes from '../api/users/routes.js'
-import apiKeyAuth from '../plugins/api-key-auth.js'
+import type { AppConfig } from '../config.js'
+import audit, { MUTATING_METHODS } from '../plugins/audit.js'
+import authenticate from '../plugins/authenticate.js'
 
 /**
- * The management API scope, mounted at /api/v1. Authentication is registered here and only
- * here, so every route added to this scope is authenticated and nothing outside it is.
+ * Refuses, at start-up, a route that does not say who may call it or (when it changes
+ * something) what its audit rows say. Forgetting either is then a crash in every test run,
+ * never an open or unaudited route in production.
  */
-export default async function apiScope(app: FastifyInstance) {
-  await app.register(apiKeyAuth)
+function requireAccessAndAudit(route: RouteOptions): void {
+  const methods = Array.isArray(route.method) ? route.method : [route.method]
+  if (methods.every((m) => m === 'HEAD')) return
+  const where = `${methods.join(',')} ${route.url}`
+  if (route.config?.access === undefined) throw new Error(`API route ${where} does not declare config.access`)
+  if (methods.some((m) => MUTATING_METHODS.has(m)) && route.config.audit === undefined) {
+    throw new Error(`API route ${where} changes state but does not declare config.audit`)
+  }
+}
+
+/**
+ * The management API scope, mounted at /api/v1. Authentication, permissions and the audit
+ * trail are registered here and only here, so they cover every route of this scope and
+ * nothing outside it.
+ */
+export default async function apiScope(app: FastifyInstance, opts: { config: AppConfig }) {
+  app.addHook('onRoute', requireAccessAndAudit)
+  await app.register(audit)
+  await app.register(authenticate, { config: opts.config })
+  await app.register(authRoutes, { config: opts.config })
   await app.register(userRoutes)
+  await app.register(apiKeyRoutes)
   await app.register(numberRoutes)
   await app.register(configurationRoutes)
   await app.register(simulateRoutes)
+  await app.register(logRoutes)
+  await app.register(analyticsRoutes)
+  await app.register(usageRoutes)
+  await app.register(notificationRoutes)
+  await app.register(auditLogRoutes)
 }

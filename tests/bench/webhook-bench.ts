@@ -93,6 +93,7 @@ try {
     ['dist/src/server.js'],
     {
       NODE_ENV: 'production',
+      JWT_SECRET: 'bench-jwt-secret-'.padEnd(40, 'x'),
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',

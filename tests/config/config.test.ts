@@ -33,6 +33,12 @@ t.test('every variable is read into the typed configuration', async (t) => {
     TWILIO_API_BASE_URL: 'http://127.0.0.1:9999',
     BOOTSTRAP_ADMIN_EMAIL: 'Root@Example.com',
     BOOTSTRAP_ADMIN_API_KEY: 'k'.repeat(40),
+    JWT_SECRET: 's'.repeat(40),
+    ACCESS_TOKEN_TTL_SECONDS: '600',
+    REFRESH_TOKEN_TTL_SECONDS: '86400',
+    REGISTRATION_OPEN: 'false',
+    AUTH_RATE_LIMIT_MAX: '5',
+    AUTH_RATE_LIMIT_WINDOW_SECONDS: '60',
     MIGRATE_ON_START: 'false',
     INGEST_CONSUMER: 'false',
     RATE_CARD: '{"voicePerMinute":{"LOCAL":"0.01"}}',
@@ -58,6 +64,14 @@ t.test('every variable is read into the typed configuration', async (t) => {
     migrateOnStart: false,
     ingestConsumer: false,
     demo: false,
+    auth: {
+      jwtSecret: 's'.repeat(40),
+      jwtSecretGenerated: false,
+      accessTokenTtlSeconds: 600,
+      refreshTokenTtlSeconds: 86400,
+      registrationOpen: false,
+      rateLimit: { max: 5, windowSeconds: 60 },
+    },
   })
 })
 
@@ -79,6 +93,8 @@ const refusals: Array<[string, Record<string, string>, RegExp]> = [
   ['a boolean that is not one', { MIGRATE_ON_START: 'maybe' }, /MIGRATE_ON_START must be true or false/],
   ['production without an auth token', { NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://e.example' }, /TWILIO_AUTH_TOKEN is required when NODE_ENV=production/],
   ['production without a public URL', { NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 't' }, /PUBLIC_BASE_URL is required when NODE_ENV=production/],
+  ['production without a JWT secret', { NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 't', PUBLIC_BASE_URL: 'https://e.example' }, /JWT_SECRET is required when NODE_ENV=production/],
+  ['a short JWT secret', { JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32 characters/],
 ]
 
 for (const [what, env, message] of refusals) {

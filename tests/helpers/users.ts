@@ -2,8 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { apiKeyPrefix, generateApiKey, hashApiKey } from '../../src/auth/api-keys.js'
 import type { PrismaClient, UserRole } from '../../src/generated/prisma/client.js'
 
-/** A user with an active API key; returns the key's secret for `Authorization: Bearer`. */
-export async function createUserWithKey(prisma: PrismaClient, role: UserRole = 'USER') {
+/**
+ * A user with an active API key; returns the key's secret for `Authorization: Bearer`. The key
+ * holds `admin` by default, i.e. everything the user's role allows.
+ */
+export async function createUserWithKey(prisma: PrismaClient, role: UserRole = 'USER', permissions: string[] = ['admin']) {
   const user = await prisma.user.create({
     data: {
       email: `user-${randomBytes(4).toString('hex')}@example.com`,
@@ -15,7 +18,7 @@ export async function createUserWithKey(prisma: PrismaClient, role: UserRole = '
   })
   const key = generateApiKey()
   await prisma.apiKey.create({
-    data: { userId: user.id, name: 'test', keyHash: hashApiKey(key), keyPrefix: apiKeyPrefix(key), permissions: [] },
+    data: { userId: user.id, name: 'test', keyHash: hashApiKey(key), keyPrefix: apiKeyPrefix(key), permissions },
   })
   return { user, key, auth: { authorization: `Bearer ${key}` } }
 }

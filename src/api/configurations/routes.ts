@@ -26,6 +26,7 @@ const configurationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/numbers/:id/configurations',
     {
+      config: { access: 'read:config' },
       schema: {
         summary: "A number's routing configurations, oldest first",
         tags: ['configurations'],
@@ -41,6 +42,7 @@ const configurationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/numbers/:id/configurations',
     {
+      config: { access: 'write:config', audit: { action: 'CREATE', resource: 'number_configuration' } },
       schema: {
         summary: 'Add a routing configuration to a number',
         description: 'Invalid content answers 400 with every faulty path; lint warnings come back with the saved configuration.',
@@ -52,6 +54,8 @@ const configurationRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const saved = await createConfiguration(prisma, request.principal, request.params.id, request.body)
+      request.audit.resourceId = saved.row.id
+      request.audit.newValues = saved.row
       await app.routingCache.invalidate([saved.phoneNumber])
       return reply.code(201).send({ ...toConfigurationView(saved.row), warnings: saved.warnings })
     },
@@ -60,6 +64,7 @@ const configurationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/numbers/:id/configurations/:configId',
     {
+      config: { access: 'read:config' },
       schema: {
         summary: 'One routing configuration',
         tags: ['configurations'],
@@ -74,6 +79,7 @@ const configurationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.patch(
     '/numbers/:id/configurations/:configId',
     {
+      config: { access: 'write:config', audit: { action: 'UPDATE', resource: 'number_configuration' } },
       schema: {
         summary: 'Change some fields of a routing configuration',
         description: 'The result is validated as a whole; nothing is written when it is invalid.',
@@ -85,7 +91,10 @@ const configurationRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { id, configId } = request.params
+      request.audit.resourceId = configId
       const saved = await updateConfiguration(prisma, request.principal, id, configId, request.body)
+      request.audit.oldValues = saved.previous
+      request.audit.newValues = saved.row
       await app.routingCache.invalidate([saved.phoneNumber])
       return { ...toConfigurationView(saved.row), warnings: saved.warnings }
     },
@@ -94,6 +103,7 @@ const configurationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/numbers/:id/configurations/:configId',
     {
+      config: { access: 'write:config', audit: { action: 'DELETE', resource: 'number_configuration' } },
       schema: {
         summary: 'Delete a routing configuration',
         tags: ['configurations'],
@@ -102,7 +112,9 @@ const configurationRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const phoneNumber = await deleteConfiguration(prisma, request.principal, request.params.id, request.params.configId)
+      request.audit.resourceId = request.params.configId
+      const { row, phoneNumber } = await deleteConfiguration(prisma, request.principal, request.params.id, request.params.configId)
+      request.audit.oldValues = row
       await app.routingCache.invalidate([phoneNumber])
       return reply.code(204).send(null)
     },

@@ -2,12 +2,15 @@ import { type Configuration, type LintWarning, validateConfiguration } from '../
 import { isUniqueViolation } from '../../db/errors.js'
 import { conflict, notFound, validationFailed } from '../../errors.js'
 import { Prisma, type NumberConfiguration, type PrismaClient } from '../../generated/prisma/client.js'
-import type { Principal } from '../../plugins/api-key-auth.js'
+import type { AccessMode } from '../../auth/access.js'
+import type { Principal } from '../../auth/principal.js'
 import { getNumber } from '../numbers/service.js'
 import type { ConfigurationInput } from './schemas.js'
 
 export interface SavedConfiguration {
   row: NumberConfiguration
+  /** The row before an update (for the audit trail). */
+  previous?: NumberConfiguration
   warnings: LintWarning[]
   /** The number whose routing changed: the caller invalidates its cached configuration. */
   phoneNumber: string
@@ -92,8 +95,8 @@ export async function getConfiguration(prisma: PrismaClient, principal: Principa
   return (await findConfiguration(prisma, principal, numberId, configId)).row
 }
 
-async function findConfiguration(prisma: PrismaClient, principal: Principal, numberId: string, configId: string) {
-  const number = await getNumber(prisma, principal, numberId)
+async function findConfiguration(prisma: PrismaClient, principal: Principal, numberId: string, configId: string, mode: AccessMode = 'read') {
+  const number = await getNumber(prisma, principal, numberId, mode)
   const row = await prisma.numberConfiguration.findFirst({ where: { id: configId, numberId } })
   if (row === null) throw notFound('configuration')
   return { row, phoneNumber: number.phoneNumber }
@@ -105,7 +108,7 @@ export async function createConfiguration(
   numberId: string,
   input: ConfigurationInput,
 ): Promise<SavedConfiguration> {
-  const number = await getNumber(prisma, principal, numberId)
+  const number = await getNumber(prisma, principal, numberId, 'write')
   const { value, warnings } = validated(input)
   const row = await saving(prisma.numberConfiguration.create({ data: { numberId, ...columns(value) } }))
   return { row, warnings, phoneNumber: number.phoneNumber }
@@ -118,7 +121,7 @@ export async function updateConfiguration(
   configId: string,
   patch: ConfigurationInput,
 ): Promise<SavedConfiguration> {
-  const { row: current, phoneNumber } = await findConfiguration(prisma, principal, numberId, configId)
+  const { row: current, phoneNumber } = await findConfiguration(prisma, principal, numberId, configId, 'write')
   const { value, warnings } = validated({ ...asInput(current), ...patch })
   // Guarded by updatedAt: a concurrent edit between our read and this write must not be
   // silently overwritten by a merge computed from the older row.
@@ -127,12 +130,17 @@ export async function updateConfiguration(
   )
   if (result.count === 0) throw conflict('the configuration was changed by someone else meanwhile; read it again and retry')
   const row = await prisma.numberConfiguration.findUniqueOrThrow({ where: { id: configId } })
-  return { row, warnings, phoneNumber }
+  return { row, previous: current, warnings, phoneNumber }
 }
 
 /** Deletes the configuration; returns the number whose routing changed. */
-export async function deleteConfiguration(prisma: PrismaClient, principal: Principal, numberId: string, configId: string): Promise<string> {
-  const { phoneNumber } = await findConfiguration(prisma, principal, numberId, configId)
+export async function deleteConfiguration(
+  prisma: PrismaClient,
+  principal: Principal,
+  numberId: string,
+  configId: string,
+): Promise<{ row: NumberConfiguration; phoneNumber: string }> {
+  const found = await findConfiguration(prisma, principal, numberId, configId, 'write')
   await prisma.numberConfiguration.deleteMany({ where: { id: configId, numberId } })
-  return phoneNumber
+  return found
 }

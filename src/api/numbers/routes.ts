@@ -7,6 +7,7 @@ const numberRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/numbers',
     {
+      config: { access: 'write:numbers', audit: { action: 'CREATE', resource: 'number' } },
       schema: {
         summary: 'Register a number the Twilio account already owns',
         tags: ['numbers'],
@@ -16,6 +17,8 @@ const numberRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const number = await createNumber(app.db.prisma, request.principal, request.body)
+      request.audit.resourceId = number.id
+      request.audit.newValues = number
       // A webhook may have cached this number as unknown: route it from now on.
       await app.routingCache.invalidate([number.phoneNumber])
       return reply.code(201).send(toNumberView(number))
@@ -25,6 +28,7 @@ const numberRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/numbers/:id',
     {
+      config: { access: 'read:numbers' },
       schema: {
         summary: 'One number',
         tags: ['numbers'],

@@ -1,8 +1,8 @@
-import { actsOnAllTenants, ownedRows } from '../../auth/access.js'
+import { type AccessMode, actsOnAllTenants, ownedRows } from '../../auth/access.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import { conflict, forbidden, notFound, validationFailed } from '../../errors.js'
 import type { Number as NumberRow, PrismaClient } from '../../generated/prisma/client.js'
-import type { Principal } from '../../plugins/api-key-auth.js'
+import type { Principal } from '../../auth/principal.js'
 import type { CreateNumberInput } from './schemas.js'
 
 /** Registers a number the Twilio account already owns, for the caller or (admins) another user. */
@@ -21,9 +21,9 @@ export async function createNumber(prisma: PrismaClient, principal: Principal, i
   }
 }
 
-/** A number the principal may see, or NOT_FOUND. */
-export async function getNumber(prisma: PrismaClient, principal: Principal, id: string): Promise<NumberRow> {
-  const number = await prisma.number.findFirst({ where: { id, ...ownedRows(principal) } })
+/** A number the principal may read (or, with mode 'write', change), or NOT_FOUND. */
+export async function getNumber(prisma: PrismaClient, principal: Principal, id: string, mode: AccessMode = 'read'): Promise<NumberRow> {
+  const number = await prisma.number.findFirst({ where: { id, ...ownedRows(principal, mode) } })
   if (number === null) throw notFound('number')
   return number
 }

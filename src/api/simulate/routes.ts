@@ -12,6 +12,8 @@ const simulateRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/routing/simulate',
     {
+      // Simulation reads routing and writes nothing, so it is not audited.
+      config: { access: 'read:config', audit: false },
       schema: {
         summary: 'Simulate a call against an inline configuration or a stored number',
         description,
@@ -31,6 +33,7 @@ const simulateRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/numbers/:id/simulate',
     {
+      config: { access: 'read:config', audit: false },
       schema: {
         summary: 'Simulate a call to a stored number',
         description,

@@ -10,7 +10,7 @@ import {
 import { loadCompiledNumber } from '../../config-cache/load-number.js'
 import { notFound, validationFailed } from '../../errors.js'
 import type { PrismaClient } from '../../generated/prisma/client.js'
-import type { Principal } from '../../plugins/api-key-auth.js'
+import type { Principal } from '../../auth/principal.js'
 import { validated } from '../configurations/service.js'
 import { getNumber } from '../numbers/service.js'
 import type { SimulatedCall, Simulation } from './schemas.js'

@@ -7,6 +7,7 @@ const userRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/users/me',
     {
+      config: { access: 'authenticated' },
       schema: {
         summary: 'The authenticated caller',
         tags: ['users'],
