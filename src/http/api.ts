@@ -15,15 +15,17 @@ import audit, { MUTATING_METHODS } from '../plugins/audit.js'
 import authenticate from '../plugins/authenticate.js'
 
 /**
- * Refuses, at start-up, a route that does not say who may call it or (when it changes
- * something) what its audit rows say. Forgetting either is then a crash in every test run,
- * never an open or unaudited route in production.
+ * Refuses, at start-up, a route that does not say who may call it, (when it changes
+ * something) what its audit rows say, or how it is documented. Forgetting any is then a crash
+ * in every test run, never an open, unaudited or undocumented route in production.
  */
-function requireAccessAndAudit(route: RouteOptions): void {
+export function requireAccessAndAudit(route: RouteOptions): void {
   const methods = Array.isArray(route.method) ? route.method : [route.method]
   if (methods.every((m) => m === 'HEAD')) return
   const where = `${methods.join(',')} ${route.url}`
   if (route.config?.access === undefined) throw new Error(`API route ${where} does not declare config.access`)
+  // Untagged routes are hidden from the OpenAPI document (see plugins/openapi.ts).
+  if (!route.schema?.tags?.length || !route.schema.summary) throw new Error(`API route ${where} has no schema tags and summary`)
   if (methods.some((m) => MUTATING_METHODS.has(m)) && route.config.audit === undefined) {
     throw new Error(`API route ${where} changes state but does not declare config.audit`)
   }
@@ -36,6 +38,8 @@ function requireAccessAndAudit(route: RouteOptions): void {
  */
 export default async function apiScope(app: FastifyInstance, opts: { config: AppConfig }) {
   app.addHook('onRoute', requireAccessAndAudit)
+  // The API speaks JSON only: any other body is a 415, not a string that fails validation.
+  app.removeContentTypeParser(['text/plain'])
   await app.register(audit)
   await app.register(authenticate, { config: opts.config })
   await app.register(authRoutes, { config: opts.config })

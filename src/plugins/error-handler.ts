@@ -14,7 +14,8 @@ function issuePath(context: string | undefined, instancePath: string): string {
     .filter(Boolean)
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s))
   if (context !== undefined && context !== 'body') segments.unshift(context)
-  return formatPath(segments)
+  // An issue with the whole body (or query) has no path of its own: name the part instead.
+  return segments.length === 0 ? (context ?? 'body') : formatPath(segments)
 }
 
 /** Maps any thrown error to the catalogue: known errors keep their meaning, the rest are 500s. */
@@ -48,7 +49,11 @@ function toErrorBody(error: FastifyError | AppError | Error, request: FastifyReq
       : status === 403 ? 'FORBIDDEN'
       : status === 429 ? 'RATE_LIMITED'
       : 'BAD_REQUEST'
-    return { statusCode: status, code, message: fastifyError.message, requestId }
+    // Fastify's own 415 says only "Unsupported Media Type"; say what was sent and what is expected.
+    const message =
+      status === 415 ? `unsupported content-type ${JSON.stringify(request.headers['content-type'] ?? '')}: send application/json`
+      : fastifyError.message
+    return { statusCode: status, code, message, requestId }
   }
   return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'internal error', requestId }
 }
