@@ -61,5 +61,10 @@ export function listParam<T extends z.ZodType>(item: T) {
     .optional()
 }
 
-/** An instant in a query (`2026-11-01` or a full ISO timestamp). */
-export const queryInstant = z.coerce.date({ error: 'must be a date such as 2026-11-01 or an ISO timestamp' })
+/** An instant in a query (`2026-11-01` or a full ISO timestamp), documented as a string. */
+export const queryInstant = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be a date such as 2026-11-01 or an ISO timestamp' })
+  .transform((v) => new Date(v))
+
+/** A yes/no query parameter: exactly `true` or `false`. */
+export const queryBoolean = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true')
