@@ -67,7 +67,8 @@ async function auditPlugin(app: FastifyInstance) {
           resource: route.resource,
           resourceId: draft.resourceId ?? null,
           oldValues: json(draft.oldValues),
-          newValues: json(success ? draft.newValues : undefined),
+          // On a refusal these are the values that were attempted (a failed login keeps the email tried).
+          newValues: json(draft.newValues),
           ipAddress: request.ip,
           userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
           endpoint: request.routeOptions.url ?? request.url.split('?')[0],

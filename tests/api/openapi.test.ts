@@ -105,7 +105,7 @@ t.test('the OpenAPI document', async (t) => {
   })
 
   t.test('a browsable UI is served at /docs', async (t) => {
-    const ui = await app.inject({ url: '/docs/static/index.html' })
+    const ui = await app.inject({ url: '/docs' })
     t.equal(ui.statusCode, 200)
     t.match(ui.headers['content-type'], /text\/html/)
     t.match(ui.body, /swagger/i)

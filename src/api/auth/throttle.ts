@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto'
+import type { FastifyBaseLogger, FastifyReply } from 'fastify'
+import type { Redis } from 'ioredis'
+import { RateLimiter } from '../../auth/rate-limit.js'
+import type { AppConfig } from '../../config.js'
+import { AppError } from '../../errors.js'
+
+/** What is being attempted; each has its own counters. */
+export type ThrottledAction = 'login' | 'password-reset' | 'password-reset-confirm'
+
+/** Counts an attempt from `ip` (and for `email`) and refuses it with 429 once over the limit. */
+export type Throttle = (reply: FastifyReply, action: ThrottledAction, who: { ip: string; email?: string }) => Promise<void>
+
+/**
+ * Guards the endpoints a password guesser or a mail bomber would hammer: per client IP (one
+ * machine trying many accounts) and per email (many machines trying one account). Runs before
+ * any password work, so a refused attempt costs the server one counter increment.
+ */
+export function createThrottle(config: AppConfig, redis: Redis | null, log: FastifyBaseLogger): Throttle {
+  let redisFailing = false
+  const limiter = new RateLimiter({
+    ...config.auth.rateLimit,
+    redis,
+    keyPrefix: `${config.redisKeyPrefix}ratelimit:`,
+    onRedisError: (err) => {
+      // Logged once per outage, not once per login attempt.
+      if (!redisFailing) log.warn({ err }, 'rate limiting falls back to per-instance counters: redis failed')
+      redisFailing = true
+    },
+  })
+
+  return async (reply, action, who) => {
+    if (redisFailing && redis?.status === 'ready') redisFailing = false
+    const keys = [`${action}:ip:${who.ip}`]
+    // Hashed so Redis holds no email addresses; collisions at 128 bits are not a concern.
+    if (who.email !== undefined) keys.push(`${action}:email:${createHash('sha256').update(who.email).digest('hex').slice(0, 32)}`)
+    const hit = await limiter.hitAll(keys)
+    if (hit.allowed) return
+    reply.header('retry-after', String(hit.retryAfterSeconds))
+    throw new AppError('RATE_LIMITED', `too many attempts; retry in ${hit.retryAfterSeconds} seconds`)
+  }
+}
