@@ -61,6 +61,24 @@ t.test('numbers API', async (t) => {
     })
   }
 
+  t.test('tags and notes may be given at registration; tags are trimmed and must not repeat', async (t) => {
+    const res = await post(alice.auth, numberBody({ tags: [' sales', 'vip '], notes: 'Front desk line' }))
+    t.equal(res.statusCode, 201)
+    t.match(res.json(), { tags: ['sales', 'vip'], notes: 'Front desk line' })
+    const repeated = await post(alice.auth, numberBody({ tags: ['vip', 'vip '] }))
+    t.equal(repeated.statusCode, 400)
+    t.match(repeated.json().message, /^tags: must not repeat a tag/)
+  })
+
+  t.test('an unknown field answers 400 naming it and writes nothing', async (t) => {
+    const before = await app.db.prisma.number.count()
+    const res = await post(alice.auth, numberBody({ voiceUrl: 'https://example.com/voice' }))
+    t.equal(res.statusCode, 400)
+    t.equal(res.json().code, 'VALIDATION_FAILED')
+    t.match(res.json().message, /voiceUrl/)
+    t.equal(await app.db.prisma.number.count(), before, 'nothing written')
+  })
+
   t.test('a missing field answers 400 naming it', async (t) => {
     const { twilioAccountSid: _omitted, ...body } = numberBody()
     const res = await post(alice.auth, body)
@@ -84,7 +102,10 @@ t.test('numbers API', async (t) => {
     const get = (headers: Record<string, string>) => app.inject({ method: 'GET', url: `/api/v1/numbers/${created.id}`, headers })
     const own = await get(alice.auth)
     t.equal(own.statusCode, 200)
-    t.same(own.json(), created)
+    const { configurations, _count, ...number } = own.json()
+    t.same(number, created)
+    t.same(configurations, [])
+    t.same(_count, { callLogs: 0, smsLogs: 0 })
     t.equal((await get(admin.auth)).statusCode, 200)
     const other = await get(bob.auth)
     t.equal(other.statusCode, 404)
@@ -95,5 +116,86 @@ t.test('numbers API', async (t) => {
   t.test('the numbers routes require an API key', async (t) => {
     t.equal((await app.inject({ method: 'POST', url: '/api/v1/numbers', payload: numberBody() })).statusCode, 401)
     t.equal((await app.inject({ method: 'GET', url: '/api/v1/numbers/x' })).statusCode, 401)
+  })
+
+  const simpleConfiguration = (name: string) => ({
+    name,
+    routingRules: { defaultAction: 'voicemail', timeBasedRules: [], geographicRules: [], callerIdRules: [], failoverRules: [] },
+  })
+
+  t.test("one number comes with its configurations, oldest first, and counts of its call and SMS logs", async (t) => {
+    const number = (await post(alice.auth, numberBody())).json()
+    const configurationIds: string[] = []
+    for (const [name, isActive] of [['First', true], ['Second', false]] as const) {
+      const res = await app.inject({
+        method: 'POST',
+        url: `/api/v1/numbers/${number.id}/configurations`,
+        headers: alice.auth,
+        payload: { ...simpleConfiguration(name), isActive },
+      })
+      t.equal(res.statusCode, 201)
+      configurationIds.push(res.json().id)
+    }
+    const prisma = app.db.prisma
+    const common = { numberId: number.id, twilioAccountSid: `AC${'a'.repeat(32)}`, fromNumber: '+12125550142', toNumber: number.phoneNumber }
+    await prisma.callLog.create({ data: { ...common, userId: alice.user.id, twilioCallSid: `CA${'1'.repeat(32)}`, direction: 'INBOUND', status: 'COMPLETED' } })
+    await prisma.callLog.create({ data: { ...common, userId: alice.user.id, twilioCallSid: `CA${'2'.repeat(32)}`, direction: 'INBOUND', status: 'BUSY' } })
+    await prisma.smsLog.create({ data: { ...common, twilioMessageSid: `SM${'1'.repeat(32)}`, direction: 'INBOUND', body: 'hi', status: 'DELIVERED' } })
+
+    const res = await app.inject({ method: 'GET', url: `/api/v1/numbers/${number.id}`, headers: alice.auth })
+    t.equal(res.statusCode, 200)
+    const body = res.json()
+    t.same(body._count, { callLogs: 2, smsLogs: 1 })
+    t.same(body.configurations.map((c: { id: string }) => c.id), configurationIds)
+    t.match(body.configurations, [{ name: 'First', isActive: true, numberId: number.id }, { name: 'Second', isActive: false }])
+    const listed = await app.inject({ method: 'GET', url: `/api/v1/numbers/${number.id}/configurations`, headers: alice.auth })
+    t.same(body.configurations, listed.json().data, 'the same views as the configurations route')
+
+    // Routing rules name forwarding destinations: a key without read:config does not see them.
+    const numbersOnly = await createUserWithKey(prisma, 'ADMIN', ['read:numbers'])
+    const narrow = await app.inject({ method: 'GET', url: `/api/v1/numbers/${number.id}`, headers: numbersOnly.auth })
+    t.equal(narrow.statusCode, 200)
+    t.notOk('configurations' in narrow.json())
+    t.same(narrow.json()._count, { callLogs: 2, smsLogs: 1 })
+  })
+
+  t.test("the routing routes of another user's number answer 404; support reads them but does not change them", async (t) => {
+    const support = await createUserWithKey(app.db.prisma, 'SUPPORT')
+    const number = (await post(bob.auth, numberBody())).json()
+    const created = await app.inject({
+      method: 'POST',
+      url: `/api/v1/numbers/${number.id}/configurations`,
+      headers: bob.auth,
+      payload: simpleConfiguration('Bob'),
+    })
+    t.equal(created.statusCode, 201)
+    const configurationId = created.json().id
+    const call = { call: { from: '+12125550142', at: '2026-11-25T15:00:00Z' } }
+    const requests = [
+      { method: 'GET', url: `/api/v1/numbers/${number.id}/configurations` },
+      { method: 'GET', url: `/api/v1/numbers/${number.id}/configurations/${configurationId}` },
+      { method: 'POST', url: `/api/v1/numbers/${number.id}/configurations`, payload: simpleConfiguration('Intruder') },
+      { method: 'PATCH', url: `/api/v1/numbers/${number.id}/configurations/${configurationId}`, payload: { name: 'Mine' } },
+      { method: 'DELETE', url: `/api/v1/numbers/${number.id}/configurations/${configurationId}` },
+      { method: 'POST', url: `/api/v1/numbers/${number.id}/simulate`, payload: call },
+      { method: 'POST', url: '/api/v1/routing/simulate', payload: { numberId: number.id, ...call } },
+    ] as const
+    for (const request of requests) {
+      const res = await app.inject({ ...request, headers: alice.auth })
+      t.equal(res.statusCode, 404, `alice: ${request.method} ${request.url}`)
+      t.equal(res.json().code, 'NOT_FOUND')
+    }
+    const rows = await app.db.prisma.numberConfiguration.findMany({ where: { numberId: number.id } })
+    t.same(rows.map((r) => r.name), ['Bob'], 'nothing was created, changed or deleted')
+
+    for (const request of [requests[0], requests[1], requests[5], requests[6]]) {
+      const res = await app.inject({ ...request, headers: support.auth })
+      t.equal(res.statusCode, 200, `support: ${request.method} ${request.url}`)
+    }
+    for (const request of [requests[2], requests[3], requests[4]]) {
+      const res = await app.inject({ ...request, headers: support.auth })
+      t.equal(res.statusCode, 403, `support: ${request.method} ${request.url}`)
+      t.match(res.json().message, /write:config/)
+    }
   })
 })

@@ -1,9 +1,11 @@
 import { z } from 'zod'
 import type { Number as NumberRow } from '../../generated/prisma/client.js'
+import { configurationSchema } from '../configurations/schemas.js'
 
 export const numberTypeSchema = z.enum(['LOCAL', 'TOLL_FREE', 'MOBILE', 'INTERNATIONAL', 'PREMIUM', 'SHARED_COST'])
 export const capabilitySchema = z.enum(['VOICE', 'SMS', 'MMS', 'FAX'])
 export const numberStatusSchema = z.enum(['ACTIVE', 'SUSPENDED', 'RELEASED', 'PENDING', 'CONFIGURING', 'ERROR'])
+export const httpMethodSchema = z.enum(['GET', 'POST'])
 
 /** Money travels as a decimal string ("1.15"); a JSON number is accepted on input. */
 export const moneySchema = z
@@ -15,7 +17,17 @@ export const e164Schema = z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.16
 
 export const idParamsSchema = z.object({ id: z.string().min(1) })
 
-export const createNumberBodySchema = z.object({
+const tagSchema = z.string().trim().min(1, 'must not be empty').max(50, 'must be at most 50 characters')
+
+/** A number's tags: each trimmed, at most 50, none repeated. */
+const tagsSchema = z
+  .array(tagSchema)
+  .max(50, 'at most 50 tags')
+  .refine((tags) => new Set(tags).size === tags.length, 'must not repeat a tag')
+
+const notesSchema = z.string().max(2000, 'must be at most 2000 characters')
+
+export const createNumberBodySchema = z.strictObject({
   phoneNumber: e164Schema,
   twilioSid: z.string().regex(/^PN[0-9a-fA-F]{32}$/, 'must be a Twilio phone-number SID (PN followed by 32 hex characters)'),
   twilioAccountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio account SID (AC followed by 32 hex characters)'),
@@ -28,6 +40,8 @@ export const createNumberBodySchema = z.object({
   region: z.string().trim().min(1).max(100).optional(),
   locality: z.string().trim().min(1).max(100).optional(),
   areaCode: z.string().regex(/^\d{1,6}$/, 'must be digits').optional(),
+  tags: tagsSchema.optional(),
+  notes: notesSchema.optional(),
   userId: z.string().min(1).optional().describe('Owner; defaults to the caller. Only administrators may set another user.'),
 })
 
@@ -49,6 +63,17 @@ export const numberSchema = z.object({
   monthlyPrice: z.string(),
   setupPrice: z.string().nullable(),
   currency: z.string(),
+  voiceUrl: z.string().nullable(),
+  voiceMethod: httpMethodSchema.nullable(),
+  voiceFallbackUrl: z.string().nullable(),
+  voiceFallbackMethod: httpMethodSchema.nullable(),
+  statusCallback: z.string().nullable(),
+  statusCallbackMethod: httpMethodSchema.nullable(),
+  voiceCallerIdLookup: z.boolean(),
+  smsUrl: z.string().nullable(),
+  smsMethod: httpMethodSchema.nullable(),
+  smsFallbackUrl: z.string().nullable(),
+  smsFallbackMethod: httpMethodSchema.nullable(),
   status: numberStatusSchema,
   purchasedAt: z.iso.datetime(),
   releasedAt: z.iso.datetime().nullable(),
@@ -83,6 +108,17 @@ export function toNumberView(n: NumberRow): NumberView {
     monthlyPrice: n.monthlyPrice.toString(),
     setupPrice: n.setupPrice?.toString() ?? null,
     currency: n.currency,
+    voiceUrl: n.voiceUrl,
+    voiceMethod: n.voiceMethod,
+    voiceFallbackUrl: n.voiceFallbackUrl,
+    voiceFallbackMethod: n.voiceFallbackMethod,
+    statusCallback: n.statusCallback,
+    statusCallbackMethod: n.statusCallbackMethod,
+    voiceCallerIdLookup: n.voiceCallerIdLookup,
+    smsUrl: n.smsUrl,
+    smsMethod: n.smsMethod,
+    smsFallbackUrl: n.smsFallbackUrl,
+    smsFallbackMethod: n.smsFallbackMethod,
     status: n.status,
     purchasedAt: n.purchasedAt.toISOString(),
     releasedAt: n.releasedAt?.toISOString() ?? null,
@@ -97,3 +133,42 @@ export function toNumberView(n: NumberRow): NumberView {
     updatedAt: n.updatedAt.toISOString(),
   }
 }
+
+/** A webhook URL Twilio will call: http or https only (no javascript:, ftp:, ...). */
+const webhookUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+  .max(2000, 'must be at most 2000 characters')
+  .nullable()
+
+/** The fields of a number its owner may change; the rest come from Twilio or billing. */
+export const updateNumberBodySchema = z
+  .strictObject({
+    friendlyName: z.string().trim().min(1, 'must not be empty').max(200).nullable(),
+    tags: tagsSchema.describe('Replaces the whole list'),
+    notes: notesSchema.nullable(),
+    voiceUrl: webhookUrlSchema,
+    voiceMethod: httpMethodSchema,
+    voiceFallbackUrl: webhookUrlSchema,
+    voiceFallbackMethod: httpMethodSchema,
+    statusCallback: webhookUrlSchema,
+    statusCallbackMethod: httpMethodSchema,
+    smsUrl: webhookUrlSchema,
+    smsMethod: httpMethodSchema,
+    smsFallbackUrl: webhookUrlSchema,
+    smsFallbackMethod: httpMethodSchema,
+    voiceCallerIdLookup: z.boolean(),
+  })
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, 'give at least one field to change')
+
+export type UpdateNumberInput = z.infer<typeof updateNumberBodySchema>
+
+export const numberDetailSchema = numberSchema.extend({
+  configurations: z
+    .array(configurationSchema)
+    .optional()
+    .describe('Oldest first; present when the caller holds read:config'),
+  _count: z.object({ callLogs: z.number().int(), smsLogs: z.number().int() }),
+})
+
+export type NumberDetailView = z.infer<typeof numberDetailSchema>
