@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import type { Prisma } from '../../src/generated/prisma/client.js'
 import { buildTestApp } from '../helpers/app.js'
-import { createUserWithKey, numberBody } from '../helpers/users.js'
+import { createUserWithKey, registerNumberFor } from '../helpers/users.js'
 
 t.test('call analytics API', async (t) => {
   const app = await buildTestApp(t)
@@ -13,11 +13,7 @@ t.test('call analytics API', async (t) => {
   // Alice lives in New York: on 2 Nov 2026 (after the DST change of 1 Nov) that is UTC-5.
   await prisma.user.update({ where: { id: alice.user.id }, data: { timezone: 'America/New_York' } })
 
-  const newNumber = async (owner: { user: { id: string } }) =>
-    (await app.inject({ method: 'POST', url: '/api/v1/numbers', headers: admin.auth, payload: numberBody({ userId: owner.user.id }) })).json() as {
-      id: string
-      phoneNumber: string
-    }
+  const newNumber = (owner: { user: { id: string } }) => registerNumberFor(app, admin.auth, owner)
   const n1 = await newNumber(alice)
   const n2 = await newNumber(alice)
   const bobNumber = await newNumber(bob)

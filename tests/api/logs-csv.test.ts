@@ -6,7 +6,7 @@ import { callLogListQuerySchema, callLogSchema, smsLogSchema } from '../../src/a
 import { callLogBatches } from '../../src/api/logs/service.js'
 import { rolePermissions } from '../../src/auth/permissions.js'
 import { buildTestApp } from '../helpers/app.js'
-import { createUserWithKey, numberBody } from '../helpers/users.js'
+import { createUserWithKey, registerNumberFor } from '../helpers/users.js'
 
 /** RFC 4180, strictly: quoted fields may hold commas, CRLF and doubled quotes; records end in CRLF. */
 function parseCsv(text: string): string[][] {
@@ -78,11 +78,7 @@ t.test('CSV export of the log lists', async (t) => {
   const admin = await createUserWithKey(prisma, 'ADMIN')
   const alice = await createUserWithKey(prisma)
   const bob = await createUserWithKey(prisma)
-  const newNumber = async (owner: { user: { id: string } }) =>
-    (await app.inject({ method: 'POST', url: '/api/v1/numbers', headers: admin.auth, payload: numberBody({ userId: owner.user.id }) })).json() as {
-      id: string
-      phoneNumber: string
-    }
+  const newNumber = (owner: { user: { id: string } }) => registerNumberFor(app, admin.auth, owner)
   const aliceNumber = await newNumber(alice)
   const bobNumber = await newNumber(bob)
 

@@ -2,22 +2,15 @@ import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import type { Prisma } from '../../src/generated/prisma/client.js'
 import { buildTestApp } from '../helpers/app.js'
-import { createUserWithKey, numberBody } from '../helpers/users.js'
+import { createTenants, createUserWithKey, registerNumberFor } from '../helpers/users.js'
 
 const sid = () => `SM${randomBytes(16).toString('hex')}`
 
 t.test('SMS logs API', async (t) => {
   const app = await buildTestApp(t)
   const prisma = app.db.prisma
-  const admin = await createUserWithKey(prisma, 'ADMIN')
-  const support = await createUserWithKey(prisma, 'SUPPORT')
-  const alice = await createUserWithKey(prisma)
-  const bob = await createUserWithKey(prisma)
-
-  const newNumber = async (owner: { user: { id: string } }) => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/numbers', headers: admin.auth, payload: numberBody({ userId: owner.user.id }) })
-    return res.json() as { id: string; phoneNumber: string }
-  }
+  const { admin, support, alice, bob } = await createTenants(prisma)
+  const newNumber = (owner: { user: { id: string } }) => registerNumberFor(app, admin.auth, owner)
   const aliceMain = await newNumber(alice)
   const aliceSecond = await newNumber(alice)
   const bobMain = await newNumber(bob)

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
 import { apiKeyPrefix, generateApiKey, hashApiKey } from '../../src/auth/api-keys.js'
 import type { PrismaClient, UserRole } from '../../src/generated/prisma/client.js'
 
@@ -38,4 +39,26 @@ export function numberBody(overrides: Record<string, unknown> = {}) {
     monthlyPrice: '1.15',
     ...overrides,
   }
+}
+
+/** The four roles most API tests need, each with an all-permissions key. */
+export async function createTenants(prisma: PrismaClient) {
+  return {
+    admin: await createUserWithKey(prisma, 'ADMIN'),
+    support: await createUserWithKey(prisma, 'SUPPORT'),
+    alice: await createUserWithKey(prisma),
+    bob: await createUserWithKey(prisma),
+  }
+}
+
+/** Registers a number for `owner` through the API with an administrator's headers. */
+export async function registerNumberFor(
+  app: { inject: FastifyInstance['inject'] },
+  adminAuth: Record<string, string>,
+  owner: { user: { id: string } },
+  overrides: Record<string, unknown> = {},
+): Promise<{ id: string; phoneNumber: string }> {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/numbers', headers: adminAuth, payload: numberBody({ userId: owner.user.id, ...overrides }) })
+  if (res.statusCode !== 201) throw new Error(`registering a number failed: ${res.statusCode} ${res.body}`)
+  return res.json()
 }

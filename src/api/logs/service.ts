@@ -135,14 +135,20 @@ async function* keysetBatches<T extends Keyed>(fetch: (cursor: object | undefine
   }
 }
 
-/** All call logs of a list query for export (page, limit and sortBy ignored; sortOrder kept). */
-export function callLogBatches(prisma: PrismaClient, principal: Principal, query: CallLogListQuery, size = EXPORT_BATCH_SIZE) {
-  const where = callLogWhere(principal, query)
-  const dir = query.sortOrder
-  return keysetBatches<CallLog>(
+/**
+ * One model's rows for export: keyset batches over `where` in (createdAt, id) order. The
+ * callers pass their model's findMany, so the batching is written once for both log tables.
+ */
+function exportBatches<T extends Keyed, W extends { AND?: W | W[] }>(
+  findMany: (args: { where: W; orderBy: Array<{ createdAt: Direction } | { id: Direction }>; take: number }) => Promise<T[]>,
+  where: W,
+  dir: Direction,
+  size: number,
+) {
+  return keysetBatches<T>(
     (cursor) =>
-      prisma.callLog.findMany({
-        where: cursor === undefined ? where : { AND: [where, cursor as Prisma.CallLogWhereInput] },
+      findMany({
+        where: cursor === undefined ? where : ({ AND: [where, cursor as W] } as W),
         orderBy: [{ createdAt: dir }, { id: dir }],
         take: size,
       }),
@@ -151,18 +157,12 @@ export function callLogBatches(prisma: PrismaClient, principal: Principal, query
   )
 }
 
+/** All call logs of a list query for export (page, limit and sortBy ignored; sortOrder kept). */
+export function callLogBatches(prisma: PrismaClient, principal: Principal, query: CallLogListQuery, size = EXPORT_BATCH_SIZE) {
+  return exportBatches<CallLog, Prisma.CallLogWhereInput>((args) => prisma.callLog.findMany(args), callLogWhere(principal, query), query.sortOrder, size)
+}
+
 /** All SMS logs of a list query for export (page and limit ignored; sortOrder kept). */
 export function smsLogBatches(prisma: PrismaClient, principal: Principal, query: SmsLogListQuery, size = EXPORT_BATCH_SIZE) {
-  const where = smsLogWhere(principal, query)
-  const dir = query.sortOrder
-  return keysetBatches<SmsLog>(
-    (cursor) =>
-      prisma.smsLog.findMany({
-        where: cursor === undefined ? where : { AND: [where, cursor as Prisma.SmsLogWhereInput] },
-        orderBy: [{ createdAt: dir }, { id: dir }],
-        take: size,
-      }),
-    dir,
-    size,
-  )
+  return exportBatches<SmsLog, Prisma.SmsLogWhereInput>((args) => prisma.smsLog.findMany(args), smsLogWhere(principal, query), query.sortOrder, size)
 }
