@@ -12,6 +12,7 @@ import errorHandler from './plugins/error-handler.js'
 import ingest from './plugins/ingest.js'
 import metrics from './plugins/metrics.js'
 import openapi from './plugins/openapi.js'
+import outboundWebhooks from './plugins/outbound-webhooks.js'
 import redis from './plugins/redis.js'
 import routingCache from './plugins/routing-cache.js'
 import { createSignatureValidator } from './webhooks/signature.js'
@@ -47,6 +48,7 @@ export async function build(config: AppConfig): Promise<FastifyInstance> {
     await app.register(bootstrap, { config })
     await app.register(routingCache, { config })
     await app.register(ingest, { config })
+    await app.register(outboundWebhooks, { config })
     await app.register(healthRoutes)
     await app.register(twilioScope, {
       prefix: '/twilio',

@@ -51,6 +51,12 @@ export interface AppConfig {
     /** Login and password-reset attempts allowed per IP and per email in one window. */
     rateLimit: { max: number; windowSeconds: number }
   }
+  billing: {
+    /** Tax rate applied to orders and invoices, as a decimal string ("0.0825" = 8.25 %). */
+    taxRate: string
+    /** Days from an invoice's issue to its due date (Net 30). */
+    paymentTermsDays: number
+  }
 }
 
 /** Thrown for a bad environment; its message is the one line the operator reads. */
@@ -133,6 +139,8 @@ const envSchema = (role: ProcessRole) => z
     REGISTRATION_OPEN: booleanString.default(true),
     AUTH_RATE_LIMIT_MAX: integerString(1, 100_000).default(10),
     AUTH_RATE_LIMIT_WINDOW_SECONDS: integerString(1, 86_400).default(900),
+    TAX_RATE: z.string().trim().regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/, 'must be a decimal rate between 0 and 1 such as 0.0825').default('0'),
+    PAYMENT_TERMS_DAYS: integerString(0, 365).default(30),
   })
   .superRefine((env, ctx) => {
     if ((env.BOOTSTRAP_ADMIN_EMAIL === undefined) !== (env.BOOTSTRAP_ADMIN_API_KEY === undefined)) {
@@ -208,5 +216,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
       registrationOpen: e.REGISTRATION_OPEN,
       rateLimit: { max: e.AUTH_RATE_LIMIT_MAX, windowSeconds: e.AUTH_RATE_LIMIT_WINDOW_SECONDS },
     },
+    billing: { taxRate: e.TAX_RATE, paymentTermsDays: e.PAYMENT_TERMS_DAYS },
   }
 }

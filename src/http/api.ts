@@ -3,13 +3,18 @@ import analyticsRoutes from '../api/analytics/routes.js'
 import apiKeyRoutes from '../api/api-keys/routes.js'
 import auditLogRoutes from '../api/audit-logs/routes.js'
 import authRoutes from '../api/auth/routes.js'
+import availableNumberRoutes from '../api/available-numbers/routes.js'
+import billingAccountRoutes from '../api/billing/account-routes.js'
+import invoiceRoutes from '../api/billing/invoice-routes.js'
 import configurationRoutes from '../api/configurations/routes.js'
 import logRoutes from '../api/logs/routes.js'
 import notificationRoutes from '../api/notifications/routes.js'
 import numberRoutes from '../api/numbers/routes.js'
+import orderRoutes from '../api/orders/routes.js'
 import simulateRoutes from '../api/simulate/routes.js'
 import usageRoutes from '../api/usage/routes.js'
 import userRoutes from '../api/users/routes.js'
+import webhookEndpointRoutes from '../api/webhook-endpoints/routes.js'
 import type { AppConfig } from '../config.js'
 import audit, { MUTATING_METHODS } from '../plugins/audit.js'
 import authenticate from '../plugins/authenticate.js'
@@ -53,4 +58,9 @@ export default async function apiScope(app: FastifyInstance, opts: { config: App
   await app.register(usageRoutes)
   await app.register(notificationRoutes)
   await app.register(auditLogRoutes)
+  await app.register(availableNumberRoutes, { config: opts.config })
+  await app.register(orderRoutes, { config: opts.config })
+  await app.register(billingAccountRoutes, { config: opts.config })
+  await app.register(invoiceRoutes, { config: opts.config })
+  await app.register(webhookEndpointRoutes, { config: opts.config })
 }

@@ -39,6 +39,8 @@ t.test('every variable is read into the typed configuration', async (t) => {
     REGISTRATION_OPEN: 'false',
     AUTH_RATE_LIMIT_MAX: '5',
     AUTH_RATE_LIMIT_WINDOW_SECONDS: '60',
+    TAX_RATE: '0.0825',
+    PAYMENT_TERMS_DAYS: '15',
     MIGRATE_ON_START: 'false',
     INGEST_CONSUMER: 'false',
     RATE_CARD: '{"voicePerMinute":{"LOCAL":"0.01"}}',
@@ -72,6 +74,7 @@ t.test('every variable is read into the typed configuration', async (t) => {
       registrationOpen: false,
       rateLimit: { max: 5, windowSeconds: 60 },
     },
+    billing: { taxRate: '0.0825', paymentTermsDays: 15 },
   })
 })
 
@@ -95,6 +98,7 @@ const refusals: Array<[string, Record<string, string>, RegExp]> = [
   ['production without a public URL', { NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 't' }, /PUBLIC_BASE_URL is required when NODE_ENV=production/],
   ['production without a JWT secret', { NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 't', PUBLIC_BASE_URL: 'https://e.example' }, /JWT_SECRET is required when NODE_ENV=production/],
   ['a short JWT secret', { JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32 characters/],
+  ['a tax rate above 1', { TAX_RATE: '1.5' }, /TAX_RATE must be a decimal rate between 0 and 1/],
 ]
 
 for (const [what, env, message] of refusals) {
