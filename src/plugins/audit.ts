@@ -55,8 +55,11 @@ async function auditPlugin(app: FastifyInstance) {
   })
 
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply) => {
-    const route = request.routeOptions.config.audit
+    const { audit: route, access } = request.routeOptions.config
     if (route === undefined || route === false || !MUTATING_METHODS.has(request.method)) return
+    // A request that never authenticated changed nothing and names nobody; auditing it would
+    // let anyone fill the table with anonymous rows. Public routes (login) are always audited.
+    if (access !== 'public' && !request.principal) return
     const draft = request.audit ?? {}
     const success = reply.statusCode < 400
     try {

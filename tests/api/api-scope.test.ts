@@ -84,3 +84,16 @@ t.test('reads are not audited', async (t) => {
   t.equal((await app.inject({ url: '/api/v1/users/me', headers: auth })).statusCode, 200)
   t.equal(await app.db.prisma.auditLog.count(), 0)
 })
+
+t.test('requests that never authenticated leave no audit rows; refused logins do', async (t) => {
+  const app = await buildTestApp(t)
+  const anonymous = await app.inject({ method: 'POST', url: '/api/v1/numbers', payload: numberBody() })
+  t.equal(anonymous.statusCode, 401)
+  const forged = await app.inject({ method: 'POST', url: '/api/v1/numbers', headers: { authorization: 'Bearer dek_forged' }, payload: numberBody() })
+  t.equal(forged.statusCode, 401)
+  t.equal(await app.db.prisma.auditLog.count(), 0)
+
+  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'nobody@example.com', password: 'Wrong-password-1' } })
+  t.equal(login.statusCode, 401)
+  t.equal(await app.db.prisma.auditLog.count({ where: { action: 'LOGIN_FAILED', success: false } }), 1)
+})
