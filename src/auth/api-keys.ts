@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { hashToken } from './one-time-tokens.js'
 
 /**
  * API keys are high-entropy random secrets, so a fast SHA-256 is the right hash: it cannot be
@@ -15,7 +16,7 @@ export function generateApiKey(): string {
 
 /** The value stored in `api_keys.key_hash`. */
 export function hashApiKey(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex')
+  return hashToken(secret)
 }
 
 /** The short prefix stored in `api_keys.key_prefix` so people can tell keys apart. */
