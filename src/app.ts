@@ -15,6 +15,7 @@ import openapi from './plugins/openapi.js'
 import outboundWebhooks from './plugins/outbound-webhooks.js'
 import redis from './plugins/redis.js'
 import routingCache from './plugins/routing-cache.js'
+import twilio from './plugins/twilio.js'
 import { createSignatureValidator } from './webhooks/signature.js'
 import twilioScope from './webhooks/scope.js'
 
@@ -46,6 +47,7 @@ export async function build(config: AppConfig): Promise<FastifyInstance> {
     await app.register(database, { config })
     await app.register(redis, { config })
     await app.register(bootstrap, { config })
+    await app.register(twilio, { config })
     await app.register(routingCache, { config })
     await app.register(ingest, { config })
     await app.register(outboundWebhooks, { config })

@@ -50,7 +50,7 @@ export default async function apiScope(app: FastifyInstance, opts: { config: App
   await app.register(authRoutes, { config: opts.config })
   await app.register(userRoutes)
   await app.register(apiKeyRoutes)
-  await app.register(numberRoutes)
+  await app.register(numberRoutes, { config: opts.config })
   await app.register(configurationRoutes)
   await app.register(simulateRoutes)
   await app.register(logRoutes)

@@ -1,16 +1,22 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
+import { startFakeTwilio } from '../helpers/fake-twilio.js'
 import { createUserWithKey, numberBody } from '../helpers/users.js'
 
 t.test('PATCH /numbers/:id', async (t) => {
-  const app = await buildTestApp(t)
+  // Webhook URL changes are synced to Twilio (tests/twilio/url-sync.test.ts): these tests run
+  // against the fake Twilio, on the account numberBody() registers numbers under.
+  const fake = await startFakeTwilio(t, { accountSid: `AC${'a'.repeat(32)}` })
+  const app = await buildTestApp(t, fake.env)
   const prisma = app.db.prisma
   const alice = await createUserWithKey(prisma)
   const bob = await createUserWithKey(prisma)
   const admin = await createUserWithKey(prisma, 'ADMIN')
   const support = await createUserWithKey(prisma, 'SUPPORT')
   const newNumber = async (auth = alice.auth, overrides: Record<string, unknown> = {}) => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/numbers', headers: auth, payload: numberBody(overrides) })
+    const body = numberBody(overrides)
+    fake.own(body.phoneNumber, { sid: body.twilioSid })
+    const res = await app.inject({ method: 'POST', url: '/api/v1/numbers', headers: auth, payload: body })
     t.equal(res.statusCode, 201)
     return res.json() as { id: string; phoneNumber: string; updatedAt: string }
   }

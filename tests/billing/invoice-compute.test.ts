@@ -1,7 +1,7 @@
 // The arithmetic of an invoice, on cases computed by hand (the comments show the sums).
 // November 2026 has 30 days, October 2026 has 31.
 import t from 'tap'
-import { activeDays, type BillableNumber, type BillableUsage, computeInvoice, type InvoiceInput, isEmptyInvoice } from '../../src/billing/invoices/compute.js'
+import { activeDays, type BillableNumber, type BillableUsage, computeInvoice, type InvoiceInput, isEmptyInvoice, prepaidUntil } from '../../src/billing/invoices/compute.js'
 import { billingPeriod, isClosed, previousPeriod } from '../../src/billing/invoices/period.js'
 
 const november = billingPeriod('2026-11')
@@ -232,4 +232,20 @@ t.test('a period is closed once its month has ended; the previous period of the 
   t.ok(isClosed(november, new Date('2026-12-01T00:00:00Z')))
   t.equal(previousPeriod(new Date('2027-01-01T00:30:00Z')).key, '2026-12')
   t.throws(() => billingPeriod('2026-13'))
+})
+
+t.test("a number bought through an order is billed from the end of the month its order paid for", async (t) => {
+  const october = billingPeriod('2026-10')
+  const bought = number('3', '1.20', '2026-10-20T15:30:00Z')
+  const ordered = { ...bought, prepaidUntil: prepaidUntil(bought.purchasedAt) }
+  t.same(prepaidUntil(bought.purchasedAt), new Date('2026-11-20T00:00:00Z'))
+  // October 20-31 was paid by the order: nothing to bill for October.
+  t.ok(isEmptyInvoice(computeInvoice({ period: october, numbers: [ordered], usage: [], taxRate: '0' })))
+  // November 20-30 is the first stretch after the prepaid month: 1.20 x 11 / 30 = 0.44.
+  const { lineItems } = computeInvoice({ period: november, numbers: [ordered], usage: [], taxRate: '0' })
+  t.match(lineItems[0], { totalPrice: '0.44', details: { proration: { activeDays: 11, daysInMonth: 30 } } })
+  // Without an order the same number is billed from the day it was bought.
+  t.equal(computeInvoice({ period: october, numbers: [bought], usage: [], taxRate: '0' }).lineItems[0]?.totalPrice, '0.4645')
+  // The 31st of January is prepaid until the 3rd of March (Date.UTC rolls February over), never less than a month.
+  t.same(prepaidUntil(new Date('2027-01-31T10:00:00Z')), new Date('2027-03-03T00:00:00Z'))
 })

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { AppConfig } from '../../config.js'
 import { errorBodySchema } from '../common-schemas.js'
 import { toConfigurationView } from '../configurations/schemas.js'
 import { paginated, paginatedSchema } from '../pagination.js'
@@ -9,18 +10,14 @@ import {
   numberDetailSchema,
   numberSchema,
   toNumberView,
-  updateNumberBodySchema,
 } from './schemas.js'
-import { createNumber, getNumberDetail, listNumbers, updateNumber } from './service.js'
+import { createNumber, getNumberDetail, listNumbers } from './service.js'
+import numberTwilioRoutes from './twilio-routes.js'
 
-/** The fields a PATCH named, as they were and as they are: the audit row shows exactly the change. */
-function changed(row: object, keys: string[]): Record<string, unknown> {
-  const view = row as Record<string, unknown>
-  return Object.fromEntries(keys.map((k) => [k, view[k]]))
-}
-
-const numberRoutes: FastifyPluginAsyncZod = async (app) => {
+const numberRoutes: FastifyPluginAsyncZod<{ config: AppConfig }> = async (app, { config }) => {
   const prisma = app.db.prisma
+  // Buying, changing webhooks and releasing talk to Twilio: they live in their own file.
+  await app.register(numberTwilioRoutes, { config, twilio: app.twilio })
 
   app.post(
     '/numbers',
@@ -91,28 +88,8 @@ const numberRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   )
 
-  app.patch(
-    '/numbers/:id',
-    {
-      config: { access: 'write:numbers', audit: { action: 'UPDATE', resource: 'number' } },
-      schema: {
-        summary: "Change a number's name, tags, notes, webhook URLs and methods, or caller-ID lookup",
-        tags: ['numbers'],
-        params: idParamsSchema,
-        body: updateNumberBodySchema,
-        response: { 200: numberSchema, 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema },
-      },
-    },
-    async (request) => {
-      request.audit.resourceId = request.params.id
-      const { previous, row } = await updateNumber(prisma, request.principal, request.params.id, request.body)
-      const keys = Object.keys(request.body)
-      request.audit.oldValues = changed(toNumberView(previous), keys)
-      request.audit.newValues = changed(toNumberView(row), keys)
-      await app.routingCache.invalidate([row.phoneNumber])
-      return toNumberView(row)
-    },
-  )
+  // PATCH /numbers/:id, POST /numbers/purchase and DELETE /numbers/:id talk to Twilio and need the
+  // configuration: they live in twilio-routes.ts.
 }
 
 export default numberRoutes

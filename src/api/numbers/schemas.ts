@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Number as NumberRow } from '../../generated/prisma/client.js'
+import { billingAddressSchema } from '../../billing/billing-address.js'
 import { configurationSchema } from '../configurations/schemas.js'
 
 export const numberTypeSchema = z.enum(['LOCAL', 'TOLL_FREE', 'MOBILE', 'INTERNATIONAL', 'PREMIUM', 'SHARED_COST'])
@@ -172,3 +173,27 @@ export const numberDetailSchema = numberSchema.extend({
 })
 
 export type NumberDetailView = z.infer<typeof numberDetailSchema>
+
+/** POST /numbers/purchase. */
+export const purchaseBodySchema = z.strictObject({
+  phoneNumbers: z
+    .array(e164Schema)
+    .min(1, 'give at least one number')
+    .max(10, 'at most 10 numbers per order')
+    .refine((n) => new Set(n).size === n.length, 'must not repeat a number')
+    .describe('E.164 numbers found with GET /available-numbers'),
+  friendlyName: z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters').optional()
+    .describe("Every bought number's name; Twilio's formatted number when absent"),
+  promotionCode: z.string().trim().min(1, 'must not be empty').max(50).optional(),
+  billingAddress: billingAddressSchema.optional(),
+})
+
+export type PurchaseInput = z.infer<typeof purchaseBodySchema>
+
+/** The purchase's Idempotency-Key: the same key (per user) returns the same order and buys nothing twice. */
+export const idempotencyHeadersSchema = z.object({
+  'idempotency-key': z
+    .string({ error: 'the Idempotency-Key header is required' })
+    .min(1, 'must not be empty')
+    .max(200, 'must be at most 200 characters'),
+})

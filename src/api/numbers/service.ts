@@ -117,16 +117,19 @@ export async function getNumberDetail(
 }
 
 /**
- * Changes the owner-editable fields of a number. Returns the row before and after: the route
- * audits both, and the Twilio sync (which must push changed webhook URLs to Twilio) compares them.
+ * Changes the owner-editable fields of a number. `beforeWrite` runs between reading the row and
+ * writing it (the Twilio sync: Twilio must accept changed webhook URLs first, and when it
+ * refuses, the row is left as it was). Returns the row before and after: the route audits both.
  */
 export async function updateNumber(
   prisma: PrismaClient,
   principal: Principal,
   id: string,
   input: UpdateNumberInput,
+  beforeWrite?: (previous: NumberRow) => Promise<void>,
 ): Promise<{ previous: NumberRow; row: NumberRow }> {
   const previous = await getNumber(prisma, principal, id, 'write')
+  await beforeWrite?.(previous)
   const row = await prisma.number.update({ where: { id: previous.id }, data: input })
   return { previous, row }
 }

@@ -33,6 +33,21 @@ export interface BillableNumber {
   monthlyPrice: DecimalInput
   purchasedAt: Date
   releasedAt: Date | null
+  /**
+   * Set for numbers bought through an order: the order charged their first month, so their fee
+   * is billed from this instant on (see prepaidUntil below).
+   */
+  prepaidUntil?: Date | null
+}
+
+/**
+ * A purchase order charges a number's first month (its MONTHLY_FEE item), covering the whole
+ * days from the day of purchase to the same day of the next month (UTC). Invoices bill the
+ * number from then on, so no day is charged twice.
+ */
+export function prepaidUntil(purchasedAt: Date): Date {
+  const start = new Date(floorDay(purchasedAt))
+  return new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, start.getUTCDate()))
 }
 
 export interface BillableUsage {
@@ -93,7 +108,8 @@ function subscriptionLines(numbers: BillableNumber[], period: BillingPeriod): In
   const lines: InvoiceLineItem[] = []
   const ordered = [...numbers].sort((a, b) => a.purchasedAt.getTime() - b.purchasedAt.getTime() || a.phoneNumber.localeCompare(b.phoneNumber))
   for (const number of ordered) {
-    const { days, start, end } = activeDays(number, period)
+    const billedFrom = number.prepaidUntil != null && number.prepaidUntil > number.purchasedAt ? number.prepaidUntil : number.purchasedAt
+    const { days, start, end } = activeDays({ purchasedAt: billedFrom, releasedAt: number.releasedAt }, period)
     if (days === 0) continue
     const monthly = new Decimal(number.monthlyPrice)
     const whole = days === period.daysInMonth

@@ -21,7 +21,7 @@ import { Prisma } from '../../generated/prisma/client.js'
 import { recordDomainEvent } from '../../events/domain-events.js'
 import { refreshAccountBalance } from '../accounts.js'
 import { createNotification } from '../../notifications/notify.js'
-import { type BillableNumber, type BillableUsage, computeInvoice, type Discount, decimalString, isEmptyInvoice } from './compute.js'
+import { type BillableNumber, type BillableUsage, computeInvoice, type Discount, decimalString, isEmptyInvoice, prepaidUntil } from './compute.js'
 import { nextInvoiceNumber } from './numbering.js'
 import { type BillingPeriod, billingPeriod, DAY_MS, isClosed, periodLabel, PERIOD_PATTERN } from './period.js'
 
@@ -183,7 +183,7 @@ async function createDraft(
       purchasedAt: { lt: period.end },
       OR: [{ releasedAt: null }, { releasedAt: { gte: period.start } }],
     },
-    select: { id: true, phoneNumber: true, friendlyName: true, monthlyPrice: true, purchasedAt: true, releasedAt: true, currency: true },
+    select: { id: true, phoneNumber: true, friendlyName: true, monthlyPrice: true, purchasedAt: true, releasedAt: true, currency: true, orderId: true },
   })
   const usage = await usageOfPeriod(tx, account.id, period)
 
@@ -201,7 +201,7 @@ async function createDraft(
 
   const computation = computeInvoice({
     period,
-    numbers: numbers satisfies BillableNumber[],
+    numbers: numbers.map((n) => ({ ...n, prepaidUntil: n.orderId === null ? null : prepaidUntil(n.purchasedAt) })) satisfies BillableNumber[],
     usage: usage satisfies BillableUsage[],
     taxRate: input.billing.taxRate,
     discounts: input.discounts,

@@ -1,0 +1,18 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { AppConfig } from '../config.js'
+import { createTwilioServices, type TwilioServices } from '../twilio/services.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Twilio's REST API (numbers, cached prices); null when Twilio is not configured. */
+    twilio: TwilioServices | null
+  }
+}
+
+/** One Twilio client and price cache per app, shared by search, purchase, update and release. */
+async function twilioPlugin(app: FastifyInstance, opts: { config: AppConfig }) {
+  app.decorate('twilio', createTwilioServices(opts.config))
+}
+
+export default fp(twilioPlugin, { name: 'did-edge-twilio', fastify: '5.x' })
