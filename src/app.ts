@@ -6,6 +6,7 @@ import type { AppConfig } from './config.js'
 import apiScope from './http/api.js'
 import healthRoutes from './http/routes/health.js'
 import { loggerOptions } from './logger.js'
+import billingJobs from './plugins/billing-jobs.js'
 import bootstrap from './plugins/bootstrap.js'
 import database from './plugins/database.js'
 import errorHandler from './plugins/error-handler.js'
@@ -51,6 +52,7 @@ export async function build(config: AppConfig): Promise<FastifyInstance> {
     await app.register(routingCache, { config })
     await app.register(ingest, { config })
     await app.register(outboundWebhooks, { config })
+    await app.register(billingJobs)
     await app.register(healthRoutes)
     await app.register(twilioScope, {
       prefix: '/twilio',
