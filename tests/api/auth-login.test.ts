@@ -28,6 +28,21 @@ t.test('login', async (t) => {
     t.type(me.json().lastLoginAt, 'string', 'lastLoginAt is set')
   })
 
+  t.test('a sign-in from a device the account never used notifies the owner; known devices and the first sign-in do not', async (t) => {
+    const { user, email } = await createUserWithPassword(prisma)
+    const securityNotes = () => prisma.notification.findMany({ where: { userId: user.id, type: 'SECURITY' } })
+    await login(app, email, TEST_PASSWORD, { userAgent: FIREFOX })
+    await login(app, email, TEST_PASSWORD, { userAgent: FIREFOX })
+    t.same(await securityNotes(), [], 'the first device, twice: nothing to report')
+    const phone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1'
+    await login(app, email, TEST_PASSWORD, { userAgent: phone, remoteAddress: '198.51.100.23' })
+    const notes = await securityNotes()
+    t.equal(notes.length, 1)
+    t.match(notes[0], { priority: 'HIGH', title: 'New sign-in to your account', message: /Safari on iOS \(IP 198\.51\.100\.23\)/ })
+    await login(app, email, TEST_PASSWORD, { userAgent: phone })
+    t.equal((await securityNotes()).length, 1, 'the same new device again is known now')
+  })
+
   t.test('the session stores the refresh token hashed, with expiry, IP, user agent and device info', async (t) => {
     const { user, email } = await createUserWithPassword(prisma)
     const before = Date.now()

@@ -5,6 +5,7 @@ import type { Principal } from '../../auth/principal.js'
 import { hashRefreshToken, newRefreshToken } from '../../auth/refresh-tokens.js'
 import { AppError, type ErrorCode, notFound } from '../../errors.js'
 import type { Prisma, PrismaClient, Session, User } from '../../generated/prisma/client.js'
+import { createNotification } from '../../notifications/notify.js'
 import { deviceInfo, familyOf } from './device-info.js'
 import type { SessionView } from './schemas.js'
 
@@ -101,9 +102,33 @@ export async function login(
   if (refused !== undefined) throw new AuthRefusal('FORBIDDEN', refused, { userId: user.id, action: 'LOGIN_FAILED' })
 
   return prisma.$transaction(async (tx) => {
+    await warnOfNewDevice(tx, user, client, now)
     const issued = await issue(tx, settings, user, client, undefined, now)
     const updated = await tx.user.update({ where: { id: user.id }, data: { lastLoginAt: now } })
     return { ...issued, user: updated }
+  })
+}
+
+/**
+ * A sign-in from a device (user agent) this account never signed in from before earns a
+ * SECURITY notification, so a stolen password shows. The very first sign-in warns of nothing.
+ */
+async function warnOfNewDevice(tx: Prisma.TransactionClient, user: User, client: ClientInfo, now: Date): Promise<void> {
+  const [sessions, known] = await Promise.all([
+    tx.session.count({ where: { userId: user.id } }),
+    tx.session.count({ where: { userId: user.id, userAgent: client.userAgent ?? null } }),
+  ])
+  if (sessions === 0 || known > 0) return
+  const device = deviceInfo('', client.userAgent)
+  const described = [device.browser, device.os && `on ${device.os}`].filter(Boolean).join(' ') || 'an unrecognised device'
+  await createNotification(tx, {
+    userId: user.id,
+    type: 'SECURITY',
+    priority: 'HIGH',
+    category: 'sign-in',
+    title: 'New sign-in to your account',
+    message: `Signed in from ${described} (IP ${client.ip}) at ${now.toISOString()}. If this was not you, reset your password.`,
+    metadata: { ip: client.ip, userAgent: client.userAgent ?? null },
   })
 }
 
