@@ -1,7 +1,15 @@
 // call_logs: one row per CallSid, created by whichever event is written first (the voice
 // webhook's call.started, or a status callback that overtook it) and moved forward by later
 // callbacks, never backwards (see statuses.ts).
+//
+// Each statement also queues the outbound webhook events of the rows it changes (see
+// src/events/domain-events.ts), in the same statement and so the same transaction: CALL_STARTED
+// when a row is created; CALL_ANSWERED, CALL_COMPLETED, CALL_FAILED when the stored status
+// crosses into answered (ANSWERED or COMPLETED), COMPLETED, or a failure. A repeated callback
+// changes no status and so queues nothing. For users without an active endpoint the cost is a
+// probe of webhook_endpoints per statement and row (a small table), nothing more.
 import { Prisma } from '../generated/prisma/client.js'
+import { isoTimestampSql, NOW_UTC, queueDeliveriesSql } from '../events/domain-events.js'
 import type { CallDelta } from './merge.js'
 import { column, statementChunks, utc, valuesTable } from './sql-values.js'
 import { TERMINAL_RANK, callRankSql } from './statuses.js'
@@ -37,6 +45,42 @@ const callColumns = [
   column<CallDelta>('first_at', 'timestamp(3)', (d) => utc(d.firstAt)),
 ]
 
+// What a webhook says about a call: the row as it now is.
+const RETURNED_COLUMNS = [
+  'id', 'user_id', 'number_id', 'twilio_call_sid', 'twilio_account_sid', 'from_number', 'to_number', 'direction',
+  'status', 'answer_time', 'end_time', 'duration', 'billable_duration', 'recording_url', 'created_at',
+]
+const returned = (alias: string) => Prisma.raw(RETURNED_COLUMNS.map((c) => `${alias}${c}`).join(', '))
+
+const iso = (column: string) => isoTimestampSql(Prisma.raw(column))
+const callData = Prisma.sql`jsonb_build_object(
+  'callLogId', r.id, 'callSid', r.twilio_call_sid, 'accountSid', r.twilio_account_sid, 'numberId', r.number_id,
+  'from', r.from_number, 'to', r.to_number, 'direction', r.direction, 'status', r.status,
+  'startedAt', ${iso('r.created_at')}, 'answeredAt', ${iso('r.answer_time')}, 'endedAt', ${iso('r.end_time')},
+  'duration', r.duration, 'billableDuration', r.billable_duration, 'recordingUrl', r.recording_url)`
+
+/**
+ * The events of rows `changed` returns (its columns, plus `prior_status`: the status before
+ * the statement, NULL for a created row; and `tracked`: whether prior_status was read, under
+ * lock, for this row), as queueDeliveriesSql wants them.
+ */
+function callEvents(changed: string): Prisma.Sql {
+  const answered = `('ANSWERED', 'COMPLETED')`
+  const failed = `('BUSY', 'FAILED', 'NO_ANSWER', 'CANCELLED')`
+  return Prisma.sql`
+    SELECT r.user_id, e.event, e.occurred_at, ${callData}
+    FROM ${Prisma.raw(changed)} r
+    CROSS JOIN LATERAL (VALUES
+      (CASE WHEN r.prior_status IS NULL THEN 'CALL_STARTED'::webhook_event END, r.created_at),
+      (CASE WHEN r.status IN ${Prisma.raw(answered)} AND (r.prior_status IS NULL OR r.prior_status NOT IN ${Prisma.raw(answered)})
+        THEN 'CALL_ANSWERED'::webhook_event END, COALESCE(r.answer_time, ${NOW_UTC})),
+      (CASE WHEN r.prior_status IS NOT DISTINCT FROM r.status THEN NULL
+        WHEN r.status = 'COMPLETED' THEN 'CALL_COMPLETED'::webhook_event
+        WHEN r.status IN ${Prisma.raw(failed)} THEN 'CALL_FAILED'::webhook_event END, COALESCE(r.end_time, ${NOW_UTC}))
+    ) AS e(event, occurred_at)
+    WHERE r.tracked AND e.event IS NOT NULL`
+}
+
 /**
  * Creates the rows of calls not seen before. created_at is the earliest event of the call
  * (when it reached did-edge), not the write, so a backlog written late keeps its call times.
@@ -46,6 +90,7 @@ async function insertCalls(tx: Tx, deltas: CallDelta[]): Promise<Set<string>> {
   const inserted = new Set<string>()
   for (const chunk of statementChunks(deltas)) {
     const rows = await tx.$queryRaw<{ sid: string }[]>`
+      WITH created AS (
       INSERT INTO call_logs (
         id, user_id, number_id, twilio_call_sid, twilio_account_sid, from_number, to_number,
         direction, status, answer_time, end_time, duration, billable_duration,
@@ -58,7 +103,9 @@ async function insertCalls(tx: Tx, deltas: CallDelta[]): Promise<Set<string>> {
         v.call_reason, v.tags, v.first_at
       FROM ${valuesTable(chunk, callColumns)}
       ON CONFLICT (twilio_call_sid) DO NOTHING
-      RETURNING twilio_call_sid AS sid`
+      RETURNING ${returned('')}, NULL::call_status AS prior_status, true AS tracked
+      ), queued AS (${queueDeliveriesSql(callEvents('created'))})
+      SELECT twilio_call_sid AS sid FROM created`
     for (const row of rows) inserted.add(row.sid)
   }
   return inserted
@@ -77,11 +124,25 @@ const notTerminal = Prisma.sql`(${storedRank} < ${terminalRank})`
  * earliest in-progress callback. Fields only filled when empty: recording, geography, and the
  * routing reason (call.started may arrive after a status callback created the row).
  * Rows with nothing to change are not touched. Returns the CallSids updated.
+ *
+ * The rows of users with an active webhook endpoint are locked first (in CallSid order) to
+ * read the status they had: under concurrent batches the lock waits for the other writer and
+ * returns its committed row, which is also the row the UPDATE then changes, so exactly one
+ * batch sees a given status change. Other users' rows are neither locked first nor reported,
+ * so a deployment without endpoints writes calls as it did without webhooks.
  */
 async function updateCalls(tx: Tx, deltas: CallDelta[]): Promise<Set<string>> {
   const updated = new Set<string>()
   for (const chunk of statementChunks(deltas)) {
     const rows = await tx.$queryRaw<{ sid: string }[]>`
+      WITH v AS MATERIALIZED (SELECT * FROM ${valuesTable(chunk, callColumns)}),
+      prior AS MATERIALIZED (
+        SELECT v.call_sid, c.status AS prior_status
+        FROM v JOIN call_logs c ON c.twilio_call_sid = v.call_sid
+        WHERE v.user_id IN (SELECT w.user_id FROM webhook_endpoints w WHERE w.is_active)
+        ORDER BY v.call_sid
+        FOR UPDATE OF c
+      ), updated AS (
       UPDATE call_logs AS c SET
         status = CASE WHEN ${advances} THEN v.status ELSE c.status END,
         end_time = CASE WHEN ${advances} AND v.terminal THEN v.end_time ELSE c.end_time END,
@@ -102,14 +163,16 @@ async function updateCalls(tx: Tx, deltas: CallDelta[]): Promise<Set<string>> {
         call_reason = COALESCE(c.call_reason, v.call_reason),
         tags = CASE WHEN c.call_reason IS NULL AND v.call_reason IS NOT NULL THEN v.tags ELSE c.tags END,
         created_at = LEAST(c.created_at, v.first_at)
-      FROM ${valuesTable(chunk, callColumns)}
+      FROM v LEFT JOIN prior p ON p.call_sid = v.call_sid
       WHERE c.twilio_call_sid = v.call_sid
         AND (${advances}
           OR (c.call_reason IS NULL AND v.call_reason IS NOT NULL)
           OR (c.recording_url IS NULL AND v.recording_url IS NOT NULL)
           OR (${notTerminal} AND v.answered_at IS NOT NULL AND (c.answer_time IS NULL OR v.answered_at < c.answer_time))
           OR v.first_at < c.created_at)
-      RETURNING c.twilio_call_sid AS sid`
+      RETURNING ${returned('c.')}, p.prior_status, p.call_sid IS NOT NULL AS tracked
+      ), queued AS (${queueDeliveriesSql(callEvents('updated'))})
+      SELECT twilio_call_sid AS sid FROM updated`
     for (const row of rows) updated.add(row.sid)
   }
   return updated

@@ -2,7 +2,7 @@ import { Validator } from '@seriousme/openapi-schema-validator'
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
 
-/** Every route of the management API, as the issue lists them: the document must show each. */
+/** Every route of the management API, as the issues list them: the document must show each. */
 const API_ROUTES = [
   'POST /auth/register',
   'POST /auth/verify-email',
@@ -45,6 +45,34 @@ const API_ROUTES = [
   'POST /notifications/{id}/read',
   'POST /notifications/read-all',
   'GET /audit-logs',
+  'GET /available-numbers',
+  'POST /numbers/purchase',
+  'DELETE /numbers/{id}',
+  'GET /orders',
+  'GET /orders/{id}',
+  'GET /billing/account',
+  'PATCH /billing/account',
+  'GET /billing/payment-methods',
+  'POST /billing/payment-methods',
+  'PATCH /billing/payment-methods/{id}',
+  'DELETE /billing/payment-methods/{id}',
+  'GET /billing/payments',
+  'POST /billing/payments',
+  'GET /billing/payments/{id}',
+  'POST /billing/payments/{id}/refund',
+  'POST /billing/invoices/generate',
+  'GET /billing/invoices',
+  'GET /billing/invoices/{id}',
+  'GET /billing/invoices/{id}/html',
+  'GET /webhook-endpoints',
+  'POST /webhook-endpoints',
+  'GET /webhook-endpoints/{id}',
+  'PATCH /webhook-endpoints/{id}',
+  'DELETE /webhook-endpoints/{id}',
+  'POST /webhook-endpoints/{id}/test',
+  'GET /webhook-endpoints/{id}/deliveries',
+  'GET /webhook-deliveries/{id}',
+  'POST /webhook-deliveries/{id}/redeliver',
 ]
 
 const PUBLIC_ROUTES = new Set([
