@@ -9,6 +9,11 @@ import { parseRateCard, type RateCard } from './ingest/rate-card.js'
 export interface AppConfig {
   port: number
   host: string
+  /**
+   * Set: /metrics is served on its own listener on this port (bound to HOST) and not on the main
+   * port, so it can stay off the public network. Unset: /metrics on the main port.
+   */
+  metricsPort: number | undefined
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   nodeEnv: 'development' | 'production' | 'test'
   database: {
@@ -101,6 +106,7 @@ const envSchema = (role: ProcessRole) => z
   .object({
     PORT: integerString(0, 65535).default(3000),
     HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
+    METRICS_PORT: optionalText.pipe(integerString(1, 65535).optional()),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     DATABASE_URL: optionalText.refine(
@@ -188,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
   return {
     port: e.PORT,
     host: e.HOST,
+    metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, dataDir: e.DATA_DIR },

@@ -22,8 +22,9 @@ function signedVoiceCurl(config: AppConfig, address: string, to: string): string
   return `curl -s -H 'X-Twilio-Signature: ${signature}' -d '${new URLSearchParams(params).toString()}' ${address}/twilio/voice`
 }
 
-function banner(app: FastifyInstance, config: AppConfig, address: string): string {
+function banner(app: FastifyInstance, config: AppConfig, address: string, metricsAddress: string | undefined): string {
   const lines = [`did-edge listening on ${address} (public URL ${config.publicBaseUrl})`]
+  if (metricsAddress !== undefined) lines.push(`metrics served on ${metricsAddress}/metrics (METRICS_PORT)`)
   if (config.twilio.authTokenGenerated) {
     lines.push(`Twilio auth token generated for this run (development only): ${config.twilio.authTokens[0]}`)
   }
@@ -56,8 +57,10 @@ async function main(): Promise<void> {
   }
 
   const app = await build(config)
+  // Before the main port opens, so the public /metrics is never served when METRICS_PORT is set.
+  const metricsAddress = config.metricsPort === undefined ? undefined : await app.listenMetrics(config.metricsPort, config.host)
   const address = await app.listen({ port: config.port, host: config.host })
-  process.stdout.write(`${banner(app, config, address)}\n`)
+  process.stdout.write(`${banner(app, config, address, metricsAddress)}\n`)
 
   let stopping = false
   const stop = (signal: NodeJS.Signals) => {

@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, type AppConfig } from './config.js'
 import { openDatabase } from './db/database.js'
 import { createIngestPipeline } from './ingest/pipeline.js'
 import { redactedPaths } from './logger.js'
-import { createMetrics } from './metrics/metrics.js'
+import { closeMetricsServer, createMetrics, serveMetrics } from './metrics/metrics.js'
 
 /** How long shutdown may take before the process gives up waiting and exits non-zero. */
 const SHUTDOWN_DEADLINE_MS = 15_000
@@ -35,16 +35,28 @@ async function main(): Promise<void> {
     const applied = await db.migrate()
     if (applied.length > 0) logger.info({ applied }, `applied ${applied.length} migration(s)`)
   }
+  const metrics = createMetrics()
+  metrics.setDbPool(() => db.poolStats())
   const pipeline = createIngestPipeline({
     prisma: db.prisma,
-    metrics: createMetrics(),
+    metrics,
     logger,
     rateCard: config.rateCard,
     redis: { url: redisUrl, keyPrefix: config.redisKeyPrefix },
     consumer: true,
   })
   await pipeline.start()
-  logger.info({ consumer: pipeline.consumerName, stream: `${config.redisKeyPrefix}ingest:events` }, 'did-edge worker consuming the ingest stream')
+  // The worker has no HTTP server of its own: with METRICS_PORT its registry (ingest, pool,
+  // process) is served on that port for Prometheus; without, it exports nothing.
+  const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.metricsPort, config.host)
+  logger.info(
+    {
+      consumer: pipeline.consumerName,
+      stream: `${config.redisKeyPrefix}ingest:events`,
+      ...(config.metricsPort !== undefined && { metrics: `${config.host}:${config.metricsPort}/metrics` }),
+    },
+    'did-edge worker consuming the ingest stream',
+  )
 
   let stopping = false
   const stop = (signal: NodeJS.Signals) => {
@@ -58,6 +70,7 @@ async function main(): Promise<void> {
     deadline.unref()
     pipeline
       .close()
+      .then(() => (metricsServer === undefined ? undefined : closeMetricsServer(metricsServer)))
       .then(() => db.close())
       .then(
         () => {

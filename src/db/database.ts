@@ -8,6 +8,7 @@ import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
 import { PrismaPGlite } from 'pglite-prisma-adapter'
 import { PrismaClient } from '../generated/prisma/client.js'
+import type { PoolStats } from '../metrics/metrics.js'
 import {
   applyMigrations,
   pendingMigrations,
@@ -21,6 +22,8 @@ export interface Database {
   readonly prisma: PrismaClient
   /** Cheap liveness query (SELECT 1). Rejects when the database is unreachable. */
   ping(): Promise<void>
+  /** The connection pool right now (read by the metrics at each scrape). */
+  poolStats(): PoolStats
   /** Names of migrations on disk not yet applied (empty when up to date). */
   pendingMigrations(): Promise<string[]>
   /** Applies pending migrations; returns the names applied. Throws on a changed or missing migration. */
@@ -70,6 +73,12 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     ping: async () => {
       await pool.query('SELECT 1')
     },
+    poolStats: () => ({
+      inUse: pool.totalCount - pool.idleCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: options.poolMax,
+    }),
     release: () => pool.end(),
   })
 }
@@ -90,6 +99,9 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     ping: async () => {
       await pglite.query('SELECT 1')
     },
+    // PGlite is one in-process connection that queues its queries internally and exposes no
+    // count of them: report it as a pool of one, always idle and never waited for.
+    poolStats: () => ({ inUse: 0, idle: 1, waiting: 0, max: 1 }),
     // PGlite serialises a query parameter by the type of its placeholder and learns array
     // types (number_capability[], ...) only when it opens. Without a refresh, array filters
     // on enums created by a migration (`capabilities: { has: 'SMS' }`) fail with
@@ -105,6 +117,7 @@ function assemble(parts: {
   migrationTarget: MigrationTarget
   migrationsDir: string | undefined
   ping: () => Promise<void>
+  poolStats: () => PoolStats
   afterMigrate?: () => Promise<void>
   release: () => Promise<void>
 }): Database {
@@ -114,6 +127,7 @@ function assemble(parts: {
     kind: parts.kind,
     prisma: parts.prisma,
     ping: parts.ping,
+    poolStats: parts.poolStats,
     pendingMigrations: () => pendingMigrations(parts.migrationTarget, migrateOptions),
     async migrate() {
       const applied = await applyMigrations(parts.migrationTarget, migrateOptions)

@@ -16,6 +16,7 @@ import usageRoutes from '../api/usage/routes.js'
 import userRoutes from '../api/users/routes.js'
 import webhookEndpointRoutes from '../api/webhook-endpoints/routes.js'
 import type { AppConfig } from '../config.js'
+import apiMetrics from '../plugins/api-metrics.js'
 import audit, { MUTATING_METHODS } from '../plugins/audit.js'
 import authenticate from '../plugins/authenticate.js'
 
@@ -47,6 +48,7 @@ export default async function apiScope(app: FastifyInstance, opts: { config: App
   app.removeContentTypeParser(['text/plain'])
   await app.register(audit)
   await app.register(authenticate, { config: opts.config })
+  await app.register(apiMetrics)
   await app.register(authRoutes, { config: opts.config })
   await app.register(userRoutes)
   await app.register(apiKeyRoutes)

@@ -52,6 +52,13 @@ interface ClaimRow {
 const LEASE_MARGIN_SECONDS = 30
 
 /** Claims up to `limit` due deliveries of active endpoints; see the file comment. */
+/** Deliveries due now and not yet claimed: the backlog the did_edge_outbound_due gauge shows. */
+export function countDueDeliveries(prisma: PrismaClient, at: Date): Promise<number> {
+  return prisma.webhookDelivery.count({
+    where: { status: { in: ['PENDING', 'RETRYING'] }, OR: [{ nextRetryAt: null }, { nextRetryAt: { lte: at } }] },
+  })
+}
+
 export async function claimDueDeliveries(prisma: PrismaClient, now: Date, limit: number): Promise<ClaimedDelivery[]> {
   const at = now.toISOString()
   const rows = await prisma.$queryRaw<ClaimRow[]>`

@@ -7,9 +7,10 @@
 // Every instance runs one; they share the work through the database alone.
 import type { Agent } from 'undici'
 import type { PrismaClient } from '../generated/prisma/client.js'
+import type { Metrics } from '../metrics/metrics.js'
 import { errorMessage, type IngestLogger } from '../ingest/logger.js'
 import { Backoff, Wakeup, sleep } from '../ingest/timing.js'
-import { claimDueDeliveries, recordAttempt, releaseClaim, type AttemptRecord, type ClaimedDelivery } from './delivery-store.js'
+import { claimDueDeliveries, countDueDeliveries, recordAttempt, releaseClaim, type AttemptRecord, type ClaimedDelivery } from './delivery-store.js'
 import { judgeAttempt, retryDelay } from './retry-policy.js'
 import { createDeliveryAgent, sendDelivery } from './sender.js'
 import { assertAllowedWebhookUrl, type NodeEnv, type ResolveAll } from './ssrf-guard.js'
@@ -31,6 +32,8 @@ export interface DeliveryWorkerOptions {
   random?: () => number
   /** Host name resolution for the production SSRF guard (default dns.lookup). */
   resolve?: ResolveAll
+  /** Where deliveries, retries, send times and the due backlog are counted. */
+  metrics?: Pick<Metrics, 'outboundDeliveries' | 'outboundRetries' | 'outboundDeliveryDuration' | 'outboundDue'>
 }
 
 export class DeliveryWorker {
@@ -94,6 +97,7 @@ export class DeliveryWorker {
   async runOnce(): Promise<number> {
     const claimed = await claimDueDeliveries(this.options.prisma, this.now(), this.batchSize)
     await Promise.all(claimed.map((delivery) => this.deliver(delivery)))
+    if (this.options.metrics) this.options.metrics.outboundDue.set(await countDueDeliveries(this.options.prisma, this.now()))
     return claimed.length
   }
 
@@ -136,6 +140,7 @@ export class DeliveryWorker {
       // The URL was checked when saved; in production its host is checked again now, since
       // what a name resolves to can change (and the connection's own lookup checks once more).
       await assertAllowedWebhookUrl(endpoint.url, { nodeEnv: this.options.nodeEnv, resolve: this.options.resolve })
+      const sendStarted = performance.now()
       result = await sendDelivery({
         dispatcher: this.agent,
         url: endpoint.url,
@@ -145,6 +150,7 @@ export class DeliveryWorker {
         timestampSeconds: Math.floor(this.now().getTime() / 1000),
         signal: this.aborter.signal,
       })
+      this.options.metrics?.outboundDeliveryDuration.observe((performance.now() - sendStarted) / 1000)
     } catch (err) {
       result = { httpStatus: null, responseBody: null, error: `refused target: ${errorMessage(err)}`, forbidden: true }
     }
@@ -170,6 +176,10 @@ export class DeliveryWorker {
       }
       if (record.status === 'ABANDONED') record.errorMessage = `${record.errorMessage}; gave up after ${delivery.attempt} attempts`
       const { recorded, endpointDisabled } = await recordAttempt(this.options.prisma, delivery, record)
+      if (recorded && this.options.metrics) {
+        this.options.metrics.outboundDeliveries.inc({ status: record.status.toLowerCase() })
+        if (delivery.attempt > 1) this.options.metrics.outboundRetries.inc()
+      }
       if (record.status === 'RETRYING' && recorded) this.wakeAt(record.nextRetryAt!)
       if (endpointDisabled) {
         this.options.logger.warn({ webhookEndpointId: endpoint.id }, 'outbound webhooks: endpoint failing for 24 h, disabled')

@@ -23,6 +23,8 @@ async function databasePlugin(app: FastifyInstance, opts: { config: AppConfig })
     db.kind === 'postgres' ? 'using PostgreSQL (DATABASE_URL)' : 'using the embedded PGlite database (DATABASE_URL is not set)',
   )
   app.decorate('db', db)
+  // The pool's gauges (in use, idle, waiting) are read from it at scrape time.
+  app.metrics.setDbPool(() => db.poolStats())
   app.addHook('onClose', async () => {
     await db.close()
   })
@@ -32,4 +34,4 @@ async function databasePlugin(app: FastifyInstance, opts: { config: AppConfig })
   }
 }
 
-export default fp(databasePlugin, { name: 'did-edge-database', fastify: '5.x' })
+export default fp(databasePlugin, { name: 'did-edge-database', fastify: '5.x', dependencies: ['did-edge-metrics'] })

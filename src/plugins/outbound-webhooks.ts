@@ -18,7 +18,7 @@ declare module 'fastify' {
  * ends at once, sends in flight get a short grace.
  */
 async function outboundWebhooksPlugin(app: FastifyInstance, opts: { config: AppConfig }) {
-  const worker = new DeliveryWorker({ prisma: app.db.prisma, logger: app.log, nodeEnv: opts.config.nodeEnv })
+  const worker = new DeliveryWorker({ prisma: app.db.prisma, logger: app.log, nodeEnv: opts.config.nodeEnv, metrics: app.metrics })
   app.decorate('outboundWebhooks', { worker, nodeEnv: opts.config.nodeEnv })
   app.addHook('onReady', async () => {
     worker.start()

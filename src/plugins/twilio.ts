@@ -12,7 +12,9 @@ declare module 'fastify' {
 
 /** One Twilio client and price cache per app, shared by search, purchase, update and release. */
 async function twilioPlugin(app: FastifyInstance, opts: { config: AppConfig }) {
-  app.decorate('twilio', createTwilioServices(opts.config))
+  const services = createTwilioServices(opts.config)
+  services?.numbers.reportTo(app.metrics)
+  app.decorate('twilio', services)
 }
 
-export default fp(twilioPlugin, { name: 'did-edge-twilio', fastify: '5.x' })
+export default fp(twilioPlugin, { name: 'did-edge-twilio', fastify: '5.x', dependencies: ['did-edge-metrics'] })

@@ -1,4 +1,5 @@
 import type { NumberCapability } from '../generated/prisma/client.js'
+import type { Metrics, TwilioOperation } from '../metrics/metrics.js'
 import type { TwilioClient } from './client.js'
 import type { TwilioNumberSettings, TwilioWebhookConfig } from './webhook-urls.js'
 
@@ -153,23 +154,48 @@ interface AvailableInstance {
 }
 
 export class TwilioNumbers {
+  private metrics: Metrics | undefined
+
   constructor(
     private readonly client: TwilioClient,
     /** The account numbers are bought on and listed from. */
     readonly accountSid: string,
   ) {}
 
+  /** Counts and times every REST call from now on in did_edge_twilio_* of this registry. */
+  reportTo(metrics: Metrics): void {
+    this.metrics = metrics
+  }
+
+  /** Runs one REST call, counted by operation and outcome (any throw, refusal or network, is an error). */
+  private async call<T>(operation: TwilioOperation, request: () => Promise<T>): Promise<T> {
+    const metrics = this.metrics
+    if (metrics === undefined) return request()
+    const stopTimer = metrics.twilioDuration.startTimer({ operation })
+    try {
+      const result = await request()
+      metrics.twilioRequests.inc({ operation, outcome: 'success' })
+      return result
+    } catch (err) {
+      metrics.twilioRequests.inc({ operation, outcome: 'error' })
+      throw err
+    } finally {
+      stopTimer()
+    }
+  }
+
   async search(country: string, type: SearchType, filters: SearchFilters): Promise<AvailableNumber[]> {
     const { limit, ...rest } = filters
     const params = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined))
     const country_ = this.client.availablePhoneNumbers(country)
     // The three resources take the same filters and return the same fields.
-    const found: AvailableInstance[] =
+    const found: AvailableInstance[] = await this.call<AvailableInstance[]>('search', () =>
       type === 'local'
-        ? await country_.local.list({ ...params, limit })
+        ? country_.local.list({ ...params, limit })
         : type === 'tollFree'
-          ? await country_.tollFree.list({ ...params, limit })
-          : await country_.mobile.list({ ...params, limit })
+          ? country_.tollFree.list({ ...params, limit })
+          : country_.mobile.list({ ...params, limit }),
+    )
     return found.map((n) => ({
       phoneNumber: n.phoneNumber,
       friendlyName: n.friendlyName,
@@ -182,39 +208,43 @@ export class TwilioNumbers {
   }
 
   async buy(request: BuyRequest): Promise<OwnedNumber> {
-    const created = await this.client.incomingPhoneNumbers.create({
-      phoneNumber: request.phoneNumber,
-      ...(request.friendlyName !== undefined && { friendlyName: request.friendlyName }),
-      ...webhookParams(request),
-    })
+    const created = await this.call('buy', () =>
+      this.client.incomingPhoneNumbers.create({
+        phoneNumber: request.phoneNumber,
+        ...(request.friendlyName !== undefined && { friendlyName: request.friendlyName }),
+        ...webhookParams(request),
+      }),
+    )
     return owned(created)
   }
 
   /** The account's number with exactly this E.164 number, or null. */
   async findOwned(phoneNumber: string): Promise<OwnedNumber | null> {
-    const found = await this.client.incomingPhoneNumbers.list({ phoneNumber, limit: 20 })
+    const found = await this.call('list', () => this.client.incomingPhoneNumbers.list({ phoneNumber, limit: 20 }))
     const match = found.find((n) => n.phoneNumber === phoneNumber)
     return match === undefined ? null : owned(match)
   }
 
   /** Every number of the account (twilio-node follows Twilio's pages). */
   async listOwned(): Promise<OwnedNumber[]> {
-    const all = await this.client.incomingPhoneNumbers.list({ pageSize: 1000 })
+    const all = await this.call('list', () => this.client.incomingPhoneNumbers.list({ pageSize: 1000 }))
     return all.map(owned)
   }
 
   /** Sets a number's whole webhook configuration; `accountSid` is the number's (sub)account. */
   async configure(accountSid: string, sid: string, config: TwilioWebhookConfig): Promise<OwnedNumber> {
-    const updated = await this.client.api.v2010.accounts(accountSid).incomingPhoneNumbers(sid).update(webhookParams(config))
+    const updated = await this.call('update', () =>
+      this.client.api.v2010.accounts(accountSid).incomingPhoneNumbers(sid).update(webhookParams(config)),
+    )
     return owned(updated)
   }
 
   async release(accountSid: string, sid: string): Promise<void> {
-    await this.client.api.v2010.accounts(accountSid).incomingPhoneNumbers(sid).remove()
+    await this.call('release', () => this.client.api.v2010.accounts(accountSid).incomingPhoneNumbers(sid).remove())
   }
 
   async countryPrices(country: string): Promise<CountryPriceList> {
-    const c = await this.client.pricing.v1.phoneNumbers.countries(country).fetch()
+    const c = await this.call('price_list', () => this.client.pricing.v1.phoneNumbers.countries(country).fetch())
     return {
       isoCountry: c.isoCountry,
       country: c.country,

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../../src/config.js'
 t.test('an empty environment gives a working development configuration', async (t) => {
   const config = loadConfig({})
   t.equal(config.port, 3000)
+  t.equal(config.metricsPort, undefined, '/metrics on the main port')
   t.equal(config.nodeEnv, 'development')
   t.equal(config.database.url, undefined, 'embedded database')
   t.equal(config.database.dataDir, './data')
@@ -21,6 +22,7 @@ t.test('every variable is read into the typed configuration', async (t) => {
   const config = loadConfig({
     PORT: '8080',
     HOST: '127.0.0.1',
+    METRICS_PORT: '9464',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     DATABASE_URL: 'postgres://u@db:5432/did',
@@ -50,6 +52,7 @@ t.test('every variable is read into the typed configuration', async (t) => {
   t.same(rest, {
     port: 8080,
     host: '127.0.0.1',
+    metricsPort: 9464,
     logLevel: 'warn',
     nodeEnv: 'production',
     database: { url: 'postgres://u@db:5432/did', poolMax: 25, dataDir: '/var/lib/did-edge' },
@@ -81,6 +84,8 @@ t.test('every variable is read into the typed configuration', async (t) => {
 const refusals: Array<[string, Record<string, string>, RegExp]> = [
   ['a port that is not a number', { PORT: 'abc' }, /PORT must be a whole number \(got "abc"\)/],
   ['a port out of range', { PORT: '70000' }, /PORT must be between 0 and 65535/],
+  ['a metrics port of zero', { METRICS_PORT: '0' }, /METRICS_PORT must be between 1 and 65535/],
+  ['a metrics port that is not a number', { METRICS_PORT: 'nine' }, /METRICS_PORT must be a whole number/],
   ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
   ['an unknown NODE_ENV', { NODE_ENV: 'staging' }, /NODE_ENV/],
   ['a database URL of another kind', { DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres/],

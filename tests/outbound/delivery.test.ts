@@ -249,3 +249,19 @@ t.test('outbound webhook deliveries', async (t) => {
     t.match(res.json().message, /still RETRYING/)
   })
 })
+
+t.test('deliveries, retries and send times are counted in /metrics', async (t) => {
+  const app = await buildTestApp(t)
+  const alice = await createUserWithKey(app.db.prisma)
+  const receiver = await startReceiver(t, (_request, n) => (n === 1 ? { status: 503 } : { status: 200 }))
+  const endpoint = await endpointFor(app, alice.auth, receiver, { retryPolicy: { maxAttempts: 3, backoffStrategy: 'fixed', retryOn: [503], ...fast } })
+  const delivery = await settled(app, await sendTest(app, alice.auth, endpoint.id))
+  t.equal(delivery.status, 'DELIVERED')
+  const scrape = (await app.inject({ url: '/metrics' })).body
+  const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(scrape)?.[1])
+  t.equal(value('did_edge_outbound_deliveries_total{status="retrying"}'), 1, 'the 503 was counted as a retry to come')
+  t.equal(value('did_edge_outbound_deliveries_total{status="delivered"}'), 1)
+  t.equal(value('did_edge_outbound_retries_total'), 1, 'the second attempt was a retry')
+  t.equal(value('did_edge_outbound_delivery_duration_seconds_count'), 2, 'both sends were timed')
+  t.equal(value('did_edge_outbound_due'), 0, 'nothing is left waiting')
+})
