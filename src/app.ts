@@ -36,6 +36,7 @@ export async function build(config: AppConfig): Promise<FastifyInstance> {
     logger: loggerOptions(config),
     genReqId: requestId,
     requestIdHeader: false,
+    trustProxy: config.trustProxy,
     // Start-up applies migrations, which may legitimately take longer than Fastify's 10 s default.
     pluginTimeout: 120_000,
   })

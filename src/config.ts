@@ -14,6 +14,12 @@ export interface AppConfig {
    * port, so it can stay off the public network. Unset: /metrics on the main port.
    */
   metricsPort: number | undefined
+  /**
+   * Which proxies' X-Forwarded-For to believe (Fastify's trustProxy): false, true (any), or a
+   * list of addresses/CIDRs. Behind a load balancer it makes `request.ip` the client's, so
+   * per-IP rate limits, sessions and audit rows see the real address.
+   */
+  trustProxy: boolean | string[]
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   nodeEnv: 'development' | 'production' | 'test'
   database: {
@@ -107,6 +113,11 @@ const envSchema = (role: ProcessRole) => z
     PORT: integerString(0, 65535).default(3000),
     HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
     METRICS_PORT: optionalText.pipe(integerString(1, 65535).optional()),
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .regex(/^(true|false|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, 'must be true, false or a comma-separated list of addresses or CIDRs')
+      .default('false'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     DATABASE_URL: optionalText.refine(
@@ -195,6 +206,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
     port: e.PORT,
     host: e.HOST,
     metricsPort: e.METRICS_PORT,
+    trustProxy:
+      e.TRUST_PROXY === 'true' ? true
+      : e.TRUST_PROXY === 'false' ? false
+      : e.TRUST_PROXY.split(',').map((s) => s.trim()),
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, dataDir: e.DATA_DIR },

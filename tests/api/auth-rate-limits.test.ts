@@ -124,3 +124,19 @@ t.test('the in-memory limiter', async (t) => {
     t.equal(limiter.trackedKeys, 1, 'only the key of the live window remains')
   })
 })
+
+t.test('behind a trusted proxy the per-IP limit counts the client, not the proxy', async (t) => {
+  const app = await buildTestApp(t, { AUTH_RATE_LIMIT_MAX: '2', TRUST_PROXY: '127.0.0.1' })
+  const attempt = (client: string, email: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      remoteAddress: '127.0.0.1',
+      headers: { 'x-forwarded-for': client },
+      payload: { email, password: 'Wrong-password-1' },
+    })
+  t.equal((await attempt('203.0.113.1', 'a@example.com')).statusCode, 401)
+  t.equal((await attempt('203.0.113.1', 'b@example.com')).statusCode, 401)
+  t.equal((await attempt('203.0.113.1', 'c@example.com')).statusCode, 429, 'the third attempt from one client is refused')
+  t.equal((await attempt('203.0.113.2', 'd@example.com')).statusCode, 401, 'another client behind the same proxy is not')
+})

@@ -5,6 +5,7 @@ t.test('an empty environment gives a working development configuration', async (
   const config = loadConfig({})
   t.equal(config.port, 3000)
   t.equal(config.metricsPort, undefined, '/metrics on the main port')
+  t.equal(config.trustProxy, false, 'X-Forwarded-For is not believed unless told')
   t.equal(config.nodeEnv, 'development')
   t.equal(config.database.url, undefined, 'embedded database')
   t.equal(config.database.dataDir, './data')
@@ -23,6 +24,7 @@ t.test('every variable is read into the typed configuration', async (t) => {
     PORT: '8080',
     HOST: '127.0.0.1',
     METRICS_PORT: '9464',
+    TRUST_PROXY: '10.0.0.0/8, 192.168.1.1',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     DATABASE_URL: 'postgres://u@db:5432/did',
@@ -53,6 +55,7 @@ t.test('every variable is read into the typed configuration', async (t) => {
     port: 8080,
     host: '127.0.0.1',
     metricsPort: 9464,
+    trustProxy: ['10.0.0.0/8', '192.168.1.1'],
     logLevel: 'warn',
     nodeEnv: 'production',
     database: { url: 'postgres://u@db:5432/did', poolMax: 25, dataDir: '/var/lib/did-edge' },
@@ -85,6 +88,7 @@ const refusals: Array<[string, Record<string, string>, RegExp]> = [
   ['a port that is not a number', { PORT: 'abc' }, /PORT must be a whole number \(got "abc"\)/],
   ['a port out of range', { PORT: '70000' }, /PORT must be between 0 and 65535/],
   ['a metrics port of zero', { METRICS_PORT: '0' }, /METRICS_PORT must be between 1 and 65535/],
+  ['a proxy list with spaces inside an entry', { TRUST_PROXY: '10.0.0.1 10.0.0.2' }, /TRUST_PROXY must be true, false or a comma-separated list/],
   ['a metrics port that is not a number', { METRICS_PORT: 'nine' }, /METRICS_PORT must be a whole number/],
   ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
   ['an unknown NODE_ENV', { NODE_ENV: 'staging' }, /NODE_ENV/],
