@@ -241,3 +241,17 @@ t.test('users administration API', async (t) => {
     t.equal((await unsuspend(superAdmin.auth, admin.user.id)).statusCode, 200)
   })
 })
+
+t.test('a search for % or _ matches those characters, not any character', async (t) => {
+  const app = await buildTestApp(t)
+  const prisma = app.db.prisma
+  const admin = await createUserWithKey(prisma, 'ADMIN')
+  const literal = await createUserWithKey(prisma)
+  const lookalike = await createUserWithKey(prisma)
+  await prisma.user.update({ where: { id: literal.user.id }, data: { company: 'Acme_Co 100%' } })
+  await prisma.user.update({ where: { id: lookalike.user.id }, data: { company: 'AcmeXCo 1000' } })
+  const ids = async (search: string) =>
+    (await app.inject({ url: `/api/v1/users?search=${encodeURIComponent(search)}`, headers: admin.auth })).json().data.map((u: { id: string }) => u.id)
+  t.same(await ids('acme_'), [literal.user.id])
+  t.same(await ids('100%'), [literal.user.id])
+})

@@ -3,6 +3,7 @@ import type { Principal } from '../../auth/principal.js'
 import { notFound } from '../../errors.js'
 import type { CallLog, Prisma, PrismaClient, SmsLog } from '../../generated/prisma/client.js'
 import { pageWindow } from '../pagination.js'
+import { containsText } from '../search.js'
 import type { CallLogListQuery, SmsLogListQuery } from './schemas.js'
 
 /** Rows per query of a CSV export: big enough to amortise a round trip, small enough to hold. */
@@ -15,12 +16,25 @@ function createdAtRange(query: { dateFrom?: Date; dateTo?: Date }) {
   return { gte: query.dateFrom, lte: query.dateTo }
 }
 
-/**
- * A case-insensitive substring match. Prisma passes `contains` into ILIKE unescaped, so a `%`
- * or `_` typed by the user would be a wildcard: escape them (and the escape character).
- */
-function contains(search: string) {
-  return { contains: search.replace(/[\\%_]/g, '\\$&'), mode: 'insensitive' as const }
+/** The filters call and SMS logs share, as `where` fields that fit either table. */
+function sharedLogFilters<D, S>(query: {
+  numberId?: string
+  direction?: D
+  status?: S[]
+  from?: string
+  to?: string
+  dateFrom?: Date
+  dateTo?: Date
+}) {
+  const createdAt = createdAtRange(query)
+  return {
+    ...(query.numberId !== undefined && { numberId: query.numberId }),
+    ...(query.direction !== undefined && { direction: query.direction }),
+    ...(query.status !== undefined && { status: { in: query.status } }),
+    ...(query.from !== undefined && { fromNumber: query.from }),
+    ...(query.to !== undefined && { toNumber: query.to }),
+    ...(createdAt !== undefined && { createdAt }),
+  }
 }
 
 /**
@@ -29,17 +43,10 @@ function contains(search: string) {
  * that id, i.e. nothing.
  */
 export function callLogWhere(principal: Principal, query: CallLogListQuery): Prisma.CallLogWhereInput {
-  const where: Prisma.CallLogWhereInput = { ...ownedRows(principal, 'read') }
+  const where: Prisma.CallLogWhereInput = { ...ownedRows(principal, 'read'), ...sharedLogFilters(query) }
   if (query.userId !== undefined) where.AND = [{ userId: query.userId }]
-  if (query.numberId !== undefined) where.numberId = query.numberId
-  if (query.direction !== undefined) where.direction = query.direction
-  if (query.status !== undefined) where.status = { in: query.status }
-  if (query.from !== undefined) where.fromNumber = query.from
-  if (query.to !== undefined) where.toNumber = query.to
-  const createdAt = createdAtRange(query)
-  if (createdAt !== undefined) where.createdAt = createdAt
   if (query.search !== undefined) {
-    const s = contains(query.search)
+    const s = containsText(query.search)
     where.OR = [{ fromNumber: s }, { toNumber: s }, { twilioCallSid: s }]
   }
   return where
@@ -79,17 +86,13 @@ export async function getCallLog(prisma: PrismaClient, principal: Principal, id:
 /** SmsLog has no owner column: a message belongs to whoever owns its number. */
 export function smsLogWhere(principal: Principal, query: SmsLogListQuery): Prisma.SmsLogWhereInput {
   const owned = ownedRows(principal, 'read')
-  const where: Prisma.SmsLogWhereInput = owned.userId === undefined ? {} : { number: { userId: owned.userId } }
+  const where: Prisma.SmsLogWhereInput = {
+    ...(owned.userId !== undefined && { number: { userId: owned.userId } }),
+    ...sharedLogFilters(query),
+  }
   if (query.userId !== undefined) where.AND = [{ number: { userId: query.userId } }]
-  if (query.numberId !== undefined) where.numberId = query.numberId
-  if (query.direction !== undefined) where.direction = query.direction
-  if (query.status !== undefined) where.status = { in: query.status }
-  if (query.from !== undefined) where.fromNumber = query.from
-  if (query.to !== undefined) where.toNumber = query.to
-  const createdAt = createdAtRange(query)
-  if (createdAt !== undefined) where.createdAt = createdAt
   if (query.search !== undefined) {
-    const s = contains(query.search)
+    const s = containsText(query.search)
     where.OR = [{ fromNumber: s }, { toNumber: s }, { body: s }, { twilioMessageSid: s }]
   }
   return where

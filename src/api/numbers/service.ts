@@ -6,6 +6,7 @@ import type { Principal } from '../../auth/principal.js'
 import { pageWindow } from '../pagination.js'
 import type { ListNumbersQuery } from './list-query.js'
 import type { CreateNumberInput, UpdateNumberInput } from './schemas.js'
+import { containsText } from '../search.js'
 
 /** Registers a number the Twilio account already owns, for the caller or (admins) another user. */
 export async function createNumber(prisma: PrismaClient, principal: Principal, input: CreateNumberInput): Promise<NumberRow> {
@@ -30,17 +31,8 @@ export async function getNumber(prisma: PrismaClient, principal: Principal, id: 
   return number
 }
 
-/** `%` and `_` are LIKE wildcards and `\` its escape; Prisma passes `contains` through unescaped. */
-function likeEscaped(text: string): string {
-  return text.replace(/[\\%_]/g, '\\$&')
-}
-
 function searchWhere(search: string): Prisma.NumberWhereInput {
-  const text = likeEscaped(search)
-  const or: Prisma.NumberWhereInput[] = [
-    { phoneNumber: { contains: text, mode: 'insensitive' } },
-    { friendlyName: { contains: text, mode: 'insensitive' } },
-  ]
+  const or: Prisma.NumberWhereInput[] = [{ phoneNumber: containsText(search) }, { friendlyName: containsText(search) }]
   // People type numbers as they read them ("(415) 555-01"); stored numbers are E.164.
   const digits = search.replace(/[\s().-]/g, '')
   if (digits !== search && /^\+?\d+$/.test(digits)) or.push({ phoneNumber: { contains: digits } })

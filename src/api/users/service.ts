@@ -4,6 +4,7 @@ import type { Prisma, PrismaClient, User } from '../../generated/prisma/client.j
 import { pageWindow } from '../pagination.js'
 import { mergePreferences } from './preferences.js'
 import type { AdminUserInput, ListUsersQuery, ProfileInput } from './schemas.js'
+import { containsText } from '../search.js'
 
 export interface UserChange {
   before: User
@@ -32,10 +33,9 @@ export async function updateOwnProfile(prisma: PrismaClient, user: User, input: 
 
 export async function listUsers(prisma: PrismaClient, query: ListUsersQuery): Promise<{ rows: User[]; total: number }> {
   const { search, role, isActive, isSuspended, dateFrom, dateTo, sortBy, sortOrder } = query
-  const contains = (value: string) => ({ contains: value, mode: 'insensitive' as const })
   const where: Prisma.UserWhereInput = {
     ...(search !== undefined && {
-      OR: [{ email: contains(search) }, { firstName: contains(search) }, { lastName: contains(search) }, { company: contains(search) }],
+      OR: [{ email: containsText(search) }, { firstName: containsText(search) }, { lastName: containsText(search) }, { company: containsText(search) }],
     }),
     ...(role !== undefined && { role: { in: role } }),
     ...(isActive !== undefined && { isActive }),
