@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyReply } from 'fastify'
 import type { Redis } from 'ioredis'
+import { hashToken } from '../../auth/one-time-tokens.js'
 import { RateLimiter } from '../../auth/rate-limit.js'
 import type { AppConfig } from '../../config.js'
 import { AppError } from '../../errors.js'
@@ -33,7 +33,7 @@ export function createThrottle(config: AppConfig, redis: Redis | null, log: Fast
     if (redisFailing && redis?.status === 'ready') redisFailing = false
     const keys = [`${action}:ip:${who.ip}`]
     // Hashed so Redis holds no email addresses; collisions at 128 bits are not a concern.
-    if (who.email !== undefined) keys.push(`${action}:email:${createHash('sha256').update(who.email).digest('hex').slice(0, 32)}`)
+    if (who.email !== undefined) keys.push(`${action}:email:${hashToken(who.email).slice(0, 32)}`)
     const hit = await limiter.hitAll(keys)
     if (hit.allowed) return
     reply.header('retry-after', String(hit.retryAfterSeconds))
