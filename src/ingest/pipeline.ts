@@ -33,7 +33,12 @@ export interface IngestPipelineOptions {
   consumer?: boolean
   /** Events per batch written (and per XREADGROUP). Default 500. */
   batchSize?: number
-  /** Without Redis: longest wait for a batch to fill. Default 100 ms. */
+  /**
+   * Longest wait for a batch to fill. Without Redis: before writing what the queue holds. With
+   * Redis: after writing a batch that was not full, before reading the next, so that under load
+   * the consumer writes a few large batches rather than many small ones (each costs a
+   * transaction, a commit and round trips). Default 100 ms.
+   */
   flushIntervalMs?: number
   /** XREADGROUP BLOCK. Default 1000 ms. */
   blockMs?: number
@@ -183,6 +188,7 @@ class Pipeline implements IngestPipeline {
         logger: o.logger,
         batchSize: o.batchSize ?? 500,
         blockMs,
+        lingerMs: o.flushIntervalMs ?? 100,
         claimIdleMs: o.claimIdleMs ?? 30_000,
         claimIntervalMs: o.claimIntervalMs ?? 10_000,
         retryInitialMs: o.retryInitialMs ?? 100,

@@ -27,6 +27,8 @@ export interface StreamConsumerOptions {
   logger: IngestLogger
   batchSize: number
   blockMs: number
+  /** After writing a batch of new entries that was not full, wait this long before reading more. */
+  lingerMs: number
   claimIdleMs: number
   claimIntervalMs: number
   retryInitialMs: number
@@ -109,6 +111,10 @@ export class StreamConsumer {
         await this.process(entries)
         if (backoff.failures > 0) this.options.logger.info({}, 'ingest: reading the stream again')
         backoff.reset()
+        // A short batch means the stream is drained: let the next one fill for a moment. Writing
+        // each trickle at once costs a transaction per few events; under the benchmark's steady
+        // load that was 50 µs of this process's CPU per event instead of 36 (Postgres 44 → 37).
+        if (!pending && entries.length < this.options.batchSize) await sleep(this.options.lingerMs, this.stopController.signal)
       } catch (err) {
         if (isNoGroupError(err)) this.groupReady = false
         this.readPending = true

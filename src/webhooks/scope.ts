@@ -16,14 +16,16 @@ export interface WebhookDeps {
 }
 
 /** Bounded label vocabularies: endpoint ids come from route config, outcomes from handlers. */
-export type WebhookOutcome =
-  | 'routed'
-  | 'last_known_good'
-  | 'unknown_number'
-  | 'safe_default'
-  | 'accepted'
-  | 'forbidden'
-  | 'error'
+export const WEBHOOK_OUTCOMES = [
+  'routed',
+  'last_known_good',
+  'unknown_number',
+  'safe_default',
+  'accepted',
+  'forbidden',
+  'error',
+] as const
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number]
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -49,21 +51,43 @@ export default async function twilioScope(app: FastifyInstance, deps: WebhookDep
   await app.register(formbody)
   app.decorateRequest('webhookOutcome', 'error')
 
-  app.addHook('preValidation', async (request: FastifyRequest, reply: FastifyReply) => {
+  // Resolving a labelled child hashes its labels; these run on every webhook, so each
+  // (endpoint, outcome) pair is resolved once. Every endpoint's request counters are created at
+  // zero when its route is added, so rate() and alerts on a rare outcome ("error") work from the
+  // first scrape instead of from its first occurrence.
+  const series = new Map<string, { requests: { inc(): void }; duration: { observe(seconds: number): void } }>()
+  const seriesOf = (endpoint: string, outcome: WebhookOutcome) => {
+    const key = `${endpoint}|${outcome}`
+    let found = series.get(key)
+    if (found === undefined) {
+      found = { requests: metrics.webhookRequests.labels(endpoint, outcome), duration: metrics.webhookDuration.labels(endpoint, outcome) }
+      series.set(key, found)
+    }
+    return found
+  }
+  app.addHook('onRoute', (route) => {
+    const endpoint = (route.config as { endpoint?: string } | undefined)?.endpoint
+    if (endpoint === undefined) return
+    for (const outcome of WEBHOOK_OUTCOMES) metrics.webhookRequests.labels(endpoint, outcome).inc(0)
+    metrics.signatureFailures.labels(endpoint).inc(0)
+  })
+
+  // Callback-style hooks: an async hook costs a promise and a microtask turn per request.
+  app.addHook('preValidation', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const signature = request.headers['x-twilio-signature']
     const params = (request.body ?? {}) as Record<string, string | string[] | undefined>
-    if (validator.isValid(request.url, params, typeof signature === 'string' ? signature : undefined)) return
+    if (validator.isValid(request.url, params, typeof signature === 'string' ? signature : undefined)) return done()
     request.webhookOutcome = 'forbidden'
     metrics.signatureFailures.labels(request.routeOptions.config.endpoint ?? 'unknown').inc()
     // Nothing from the body is logged: an unsigned request is not Twilio's, and may be anyone's.
-    return reply.code(403).type('text/plain; charset=utf-8').send('invalid Twilio signature')
+    reply.code(403).type('text/plain; charset=utf-8').send('invalid Twilio signature')
   })
 
-  app.addHook('onResponse', async (request, reply) => {
-    const endpoint = request.routeOptions.config.endpoint ?? 'unknown'
-    const outcome = request.webhookOutcome
-    metrics.webhookRequests.labels(endpoint, outcome).inc()
-    metrics.webhookDuration.labels(endpoint, outcome).observe(reply.elapsedTime / 1000)
+  app.addHook('onResponse', (request, reply, done) => {
+    const { requests, duration } = seriesOf(request.routeOptions.config.endpoint ?? 'unknown', request.webhookOutcome)
+    requests.inc()
+    duration.observe(reply.elapsedTime / 1000)
+    done()
   })
 
   // Anything unexpected (a parser error, a bug) still answers valid TwiML: Twilio would

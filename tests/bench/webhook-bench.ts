@@ -3,25 +3,31 @@
 // One after the other on this machine: a bare Fastify answering a static TwiML string, then
 // did-edge in production mode (Postgres, Redis, logs at warn), both driven by the same signed
 // voice webhooks (a new CallSid each, 50 connections) from a load generator in its own process.
-// Prints requests/s, p50 and p99 for each, the ratio did-edge / bare, and, after the load, how
-// many answered calls reached call_logs and how long that took.
+// Prints requests/s, p50 and p99 for each, the ratio did-edge / bare, how many answered calls
+// reached call_logs after the load and how long that took, and where the CPU went: per answered
+// call, by process (server, ingest worker, Postgres, Redis, load generator), read from /proc.
 //   BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50)
+//   BENCH_INGEST: `worker` (default; the deployment docker-compose.yml describes: the server
+//   only answers, `npm run worker` writes) or `in-process` (the server's own consumer)
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { Redis } from 'ioredis'
+import { cpuBetween, cpuSnapshot } from './cpu.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const SECONDS = process.env.BENCH_SECONDS ?? '10'
 const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? '50'
+const INGEST = process.env.BENCH_INGEST ?? 'worker'
+if (INGEST !== 'worker' && INGEST !== 'in-process') throw new Error('BENCH_INGEST is worker or in-process')
 const TOKEN = randomBytes(16).toString('hex')
 const ADMIN_KEY = `bench-${randomBytes(24).toString('hex')}`
 const NUMBER = '+14155550100'
 
-interface LoadResult { requestsPerSecond: number; p50: number; p99: number; ok: number; non2xx: number; errors: number; timeouts: number; sent: number; distinct: number }
+interface LoadResult { requestsPerSecond: number; p50: number; p99: number; ok: number; non2xx: number; errors: number; timeouts: number; sent: number; distinct: number; cpuMs: number }
 
 function start(command: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   const child = spawn(command, args, { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -84,30 +90,39 @@ try {
   const bare = await start(process.execPath, ['--import', 'tsx', 'tests/bench/bare-server.ts'], {}, /listening (\S+)/)
   children.push(bare.child)
   process.stdout.write(`bare Fastify: load for ${SECONDS} s, ${CONNECTIONS} connections...\n`)
+  const cpuBeforeBare = cpuSnapshot()
   const bareResult = await load(bare.match[1] as string)
+  const bareServerMs = cpuBetween(cpuBeforeBare, cpuSnapshot(), { bare: { pids: [bare.child.pid] } }).bare ?? 0
   await stop(bare.child)
 
   const port = 30000 + Math.floor(Math.random() * 20000)
+  const production = {
+    NODE_ENV: 'production',
+    JWT_SECRET: 'bench-jwt-secret-'.padEnd(40, 'x'),
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: dbUrl.href,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    TWILIO_AUTH_TOKEN: TOKEN,
+  }
   const edge = await start(
     process.execPath,
     ['dist/src/server.js'],
     {
-      NODE_ENV: 'production',
-      JWT_SECRET: 'bench-jwt-secret-'.padEnd(40, 'x'),
+      ...production,
       PORT: String(port),
       HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: dbUrl.href,
-      REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      TWILIO_AUTH_TOKEN: TOKEN,
+      INGEST_CONSUMER: String(INGEST === 'in-process'),
       BOOTSTRAP_ADMIN_EMAIL: 'bench@example.com',
       BOOTSTRAP_ADMIN_API_KEY: ADMIN_KEY,
     },
     /did-edge listening on (\S+)/,
   )
   children.push(edge.child)
+  // The server migrated the database; the worker only consumes.
+  const worker = INGEST === 'worker' ? await start(process.execPath, ['dist/src/worker.js'], { ...production, LOG_LEVEL: 'info', MIGRATE_ON_START: 'false' }, /consuming the ingest stream/) : null
+  if (worker) children.push(worker.child)
   const base = `http://127.0.0.1:${port}`
   const number = await api(base, 'POST', '/numbers', {
     phoneNumber: NUMBER,
@@ -135,9 +150,11 @@ try {
     },
   })
 
-  process.stdout.write(`did-edge (production, Postgres + Redis): load for ${SECONDS} s, ${CONNECTIONS} connections...\n`)
+  process.stdout.write(`did-edge (production, Postgres + Redis, ingest ${INGEST === 'worker' ? 'by npm run worker' : 'in the server'}): load for ${SECONDS} s, ${CONNECTIONS} connections...\n`)
+  const cpuBeforeLoad = cpuSnapshot()
   const edgeResult = await load(base)
   const loadEnded = Date.now()
+  const cpuAfterLoad = cpuSnapshot()
 
   const client = new pg.Client({ connectionString: dbUrl.href })
   await client.connect()
@@ -152,6 +169,23 @@ try {
     await new Promise((r) => setTimeout(r, 200))
   }
   await client.end()
+  const cpuAfterPersisted = cpuSnapshot()
+
+  const groups = {
+    'did-edge server': { pids: [edge.child.pid] },
+    ...(worker && { 'ingest worker': { pids: [worker.child.pid] } }),
+    postgres: { name: 'postgres' },
+    redis: { name: 'redis-server' },
+  }
+  const during = cpuBetween(cpuBeforeLoad, cpuAfterLoad, groups)
+  const total = cpuBetween(cpuBeforeLoad, cpuAfterPersisted, groups)
+  const perCall = (ms: number, calls = edgeResult.ok) => `${((ms * 1000) / Math.max(1, calls)).toFixed(0).padStart(5)} µs`
+  const cpuLines = [
+    'CPU per answered call (user + system, from /proc): during the load | until all were persisted',
+    ...Object.keys(groups).map((label) => `  ${label.padEnd(17)}${perCall(during[label] ?? 0)} | ${perCall(total[label] ?? 0)}`),
+    `  ${'load generator'.padEnd(17)}${perCall(edgeResult.cpuMs)} |`,
+    `  (bare Fastify, per answered request: server ${perCall(bareServerMs, bareResult.ok).trim()}, load generator ${perCall(bareResult.cpuMs, bareResult.ok).trim()})`,
+  ]
 
   const ratio = edgeResult.requestsPerSecond / bareResult.requestsPerSecond
   process.stdout.write(
@@ -163,6 +197,7 @@ try {
       Number.isNaN(persistedAfter)
         ? `persisted: only ${persisted} of ${edgeResult.ok} answered calls in call_logs after 120 s`
         : `persisted: ${persisted} call_logs rows for ${edgeResult.ok} answered calls, all within ${persistedAfter.toFixed(1)} s of the end of the load (target <= 10 s)`,
+      ...cpuLines,
       '',
     ].join('\n'),
   )

@@ -244,6 +244,25 @@ for (const kind of ['postgres', 'pglite'] as const) {
       )
     })
 
+    t.test('text with quotes, backslashes, line breaks, braces and emoji is stored exactly as received', async (t) => {
+      // The rows reach Postgres as one JSON document (sql-values.ts): every character that JSON
+      // escapes, or that looks like JSON or like a Postgres array literal, must come out as it went in.
+      const ref = await createOwnedNumber(prisma)
+      const sid = uniqueId('SM')
+      const body = 'He said "hi" \\ C:\\path\n\ttab {"kind":"x"} {a,b} NULL null 😀 ünïcødé \u2028 end'
+      const media = ['https://api.twilio.com/media/ME1?a="1"&b={2}', 'https://api.twilio.com/media/ME2,ME3']
+      await write(prisma, [smsReceivedEvent(ref, sid, { body, mediaUrls: media })])
+      const row = await prisma.smsLog.findUniqueOrThrow({ where: { twilioMessageSid: sid } })
+      t.equal(row.body, body)
+      t.same(row.mediaUrls, media)
+
+      const callSid = uniqueId('CA')
+      const started = callStartedEvent(ref, callSid)
+      await write(prisma, [{ ...started, geography: { ...started.geography, fromCity: 'SAINT-JEAN "D\'ACRE" \\ 😀' } }])
+      const call = await prisma.callLog.findUniqueOrThrow({ where: { twilioCallSid: callSid } })
+      t.equal(call.fromCity, 'SAINT-JEAN "D\'ACRE" \\ 😀')
+    })
+
     t.test('message status only moves forward, in any order, and failures are final', async (t) => {
       const ref = await createOwnedNumber(prisma)
       const random = seededRandom(7)

@@ -4,6 +4,7 @@ import { buildTestApp } from '../helpers/app.js'
 import { eventually } from '../helpers/eventually.js'
 import { postSigned, smsParams, twilioEnv, voiceParams } from '../helpers/twilio.js'
 import { createUserWithKey, numberBody } from '../helpers/users.js'
+import { WEBHOOK_OUTCOMES } from '../../src/webhooks/scope.js'
 
 const NUMBER = '+14155550100'
 
@@ -227,4 +228,16 @@ t.test('Twilio webhooks', async (t) => {
     t.match(metrics, /did_edge_webhook_requests_total\{endpoint="voice",outcome="routed"\}/)
     t.match(metrics, /did_edge_webhook_duration_seconds_bucket\{le="0.0005",endpoint="voice",outcome="routed"\}/)
   })
+})
+
+t.test('every endpoint starts with its request and signature-failure counters at zero, so alerts on rare outcomes work from the first scrape', async (t) => {
+  const app = await buildTestApp(t, twilioEnv)
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
+  const endpoints = ['voice', 'fallback', 'dial_result', 'ivr', 'queue_result', 'voicemail_done', 'screen', 'screen_result', 'voice_status', 'sms', 'sms_status']
+  for (const endpoint of endpoints) {
+    for (const outcome of WEBHOOK_OUTCOMES) {
+      t.match(metrics, new RegExp(`did_edge_webhook_requests_total\\{endpoint="${endpoint}",outcome="${outcome}"\\} 0\\n`), `${endpoint} ${outcome}`)
+    }
+    t.match(metrics, new RegExp(`did_edge_webhook_signature_failures_total\\{endpoint="${endpoint}"\\} 0\\n`), `${endpoint} signature failures`)
+  }
 })
