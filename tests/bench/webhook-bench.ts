@@ -9,14 +9,13 @@
 //   BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50)
 //   BENCH_INGEST: `worker` (default; the deployment docker-compose.yml describes: the server
 //   only answers, `npm run worker` writes) or `in-process` (the server's own consumer)
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { Redis } from 'ioredis'
 import { cpuBetween, cpuSnapshot } from './cpu.js'
+import { load, type LoadResult, root, start, stop } from './harness.js'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const SECONDS = process.env.BENCH_SECONDS ?? '10'
@@ -27,35 +26,7 @@ const TOKEN = randomBytes(16).toString('hex')
 const ADMIN_KEY = `bench-${randomBytes(24).toString('hex')}`
 const NUMBER = '+14155550100'
 
-interface LoadResult { requestsPerSecond: number; p50: number; p99: number; ok: number; non2xx: number; errors: number; timeouts: number; sent: number; distinct: number; cpuMs: number }
-
-function start(command: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(command, args, { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = ready.exec(output)
-      if (match) resolve({ child, match })
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', onData)
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`)))
-  })
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
-}
-
-async function load(baseUrl: string): Promise<LoadResult> {
-  const { child, match } = await start(process.execPath, ['--import', 'tsx', 'tests/bench/load.ts', baseUrl, TOKEN, NUMBER, SECONDS, CONNECTIONS], {}, /^(\{.*\})\n/m)
-  await new Promise((resolve) => child.once('exit', resolve))
-  return JSON.parse(match[1] as string) as LoadResult
-}
+const loadOptions = { token: TOKEN, to: NUMBER, seconds: SECONDS, connections: CONNECTIONS }
 
 async function admin(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: ADMIN_URL })
@@ -91,7 +62,7 @@ try {
   children.push(bare.child)
   process.stdout.write(`bare Fastify: load for ${SECONDS} s, ${CONNECTIONS} connections...\n`)
   const cpuBeforeBare = cpuSnapshot()
-  const bareResult = await load(bare.match[1] as string)
+  const bareResult = await load(bare.match[1] as string, loadOptions)
   const bareServerMs = cpuBetween(cpuBeforeBare, cpuSnapshot(), { bare: { pids: [bare.child.pid] } }).bare ?? 0
   await stop(bare.child)
 
@@ -152,7 +123,7 @@ try {
 
   process.stdout.write(`did-edge (production, Postgres + Redis, ingest ${INGEST === 'worker' ? 'by npm run worker' : 'in the server'}): load for ${SECONDS} s, ${CONNECTIONS} connections...\n`)
   const cpuBeforeLoad = cpuSnapshot()
-  const edgeResult = await load(base)
+  const edgeResult = await load(base, loadOptions)
   const loadEnded = Date.now()
   const cpuAfterLoad = cpuSnapshot()
 
