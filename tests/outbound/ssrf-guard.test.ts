@@ -34,13 +34,84 @@ t.test('isForbiddenAddress: loopback, private, link-local, metadata, unspecified
     ['::ffff:127.0.0.1', true],
     ['::ffff:7f00:1', true],
     ['::ffff:10.1.2.3', true],
-    ['::ffff:8.8.8.8', false],
+    ['::ffff:8.8.8.8', true], // every IPv4-mapped address: a public receiver is reached by its IPv4 address itself
     ['64:ff9b::a9fe:a9fe', true],
     ['2001:4860:4860::8888', false],
     ['2606:4700:4700::1111', false],
   ]
   for (const [ip, forbidden] of table) t.equal(isForbiddenAddress(ip), forbidden, `${ip} ${forbidden ? 'is' : 'is not'} forbidden`)
   t.throws(() => isForbiddenAddress('example.com'), /not an IP address/)
+})
+
+t.test('IPv6 forms that embed an IPv4 address are refused whatever address they embed', async (t) => {
+  const table: Array<[string, string]> = [
+    ['2002:7f00:1::', '6to4 of 127.0.0.1'],
+    ['2002:a9fe:a9fe::1', '6to4 of the metadata address'],
+    ['2002:808:808::', '6to4 of a public address'],
+    ['::ffff:0:7f00:1', 'IPv4-translated 127.0.0.1'],
+    ['::ffff:0:808:808', 'IPv4-translated public address'],
+    ['64:ff9b:1::a9fe:a9fe', 'local-use NAT64 of the metadata address'],
+    ['64:ff9b:1:2::808:808', 'local-use NAT64 of a public address'],
+    ['64:ff9b::808:808', 'well-known NAT64 of a public address'],
+    ['::7f00:1', 'IPv4-compatible 127.0.0.1'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo'],
+  ]
+  for (const [ip, what] of table) t.ok(isForbiddenAddress(ip), `${ip} (${what}) is forbidden`)
+})
+
+t.test('every block of the IANA special-purpose registries is refused at its first and last address', async (t) => {
+  // Transcribed from IANA's IPv4 and IPv6 Special-Purpose Address Registries, with multicast:
+  // [first, last, first public address after the block (or null)].
+  const blocks: Array<[string, string, string | null]> = [
+    ['0.0.0.0', '0.255.255.255', '1.0.0.0'],
+    ['100.64.0.0', '100.127.255.255', '100.128.0.0'],
+    ['192.0.0.0', '192.0.0.255', '192.0.1.0'],
+    ['192.0.2.0', '192.0.2.255', '192.0.3.0'],
+    ['192.31.196.0', '192.31.196.255', '192.31.197.0'],
+    ['192.52.193.0', '192.52.193.255', '192.52.194.0'],
+    ['192.88.99.0', '192.88.99.255', '192.88.100.0'],
+    ['192.175.48.0', '192.175.48.255', '192.175.49.0'],
+    ['198.18.0.0', '198.19.255.255', '198.20.0.0'],
+    ['198.51.100.0', '198.51.100.255', '198.51.101.0'],
+    ['203.0.113.0', '203.0.113.255', '203.0.114.0'],
+    ['224.0.0.0', '239.255.255.255', null],
+    ['240.0.0.0', '255.255.255.255', null],
+    ['100::', '100::ffff:ffff:ffff:ffff', '100:0:0:2::'],
+    ['100:0:0:1::', '100:0:0:1:ffff:ffff:ffff:ffff', '100:0:0:2::'],
+    ['2001::', '2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff', '2001:200::'],
+    ['2001:db8::', '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff', '2001:db9::'],
+    ['2002::', '2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff', '2003::'],
+    ['2620:4f:8000::', '2620:4f:8000:ffff:ffff:ffff:ffff:ffff', '2620:4f:8001::'],
+    ['3fff::', '3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff', '3fff:1000::'],
+    ['5f00::', '5f00:ffff:ffff:ffff:ffff:ffff:ffff:ffff', '5f01::'],
+    ['64:ff9b::', '64:ff9b::ffff:ffff', '64:ff9b::1:0:0'],
+    ['64:ff9b:1::', '64:ff9b:1:ffff:ffff:ffff:ffff:ffff', '64:ff9b:2::'],
+    ['fc00::', 'fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', null],
+    ['fe80::', 'febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff', null],
+    ['ff00::', 'ff00::ffff', null],
+  ]
+  for (const [first, last, after] of blocks) {
+    t.ok(isForbiddenAddress(first), `${first} is forbidden`)
+    t.ok(isForbiddenAddress(last), `${last} is forbidden`)
+    if (after !== null) t.notOk(isForbiddenAddress(after), `${after}, just past the block, is allowed`)
+  }
+})
+
+t.test('production refuses webhook URLs whose host is an IPv4-embedding IPv6 literal or resolves to one', async (t) => {
+  const production = { nodeEnv: 'production' as const, resolve: async () => [{ address: '93.184.216.34', family: 4 }] }
+  await t.rejects(assertAllowedWebhookUrl('https://[2002:7f00:1::]/hook', production), /6to4/)
+  await t.rejects(assertAllowedWebhookUrl('https://[::ffff:0:7f00:1]/hook', production), /IPv4-translated/)
+  await t.rejects(assertAllowedWebhookUrl('https://[64:ff9b:1::a9fe:a9fe]/hook', production), /local-use NAT64/)
+  const sixToFour = async () => [{ address: '2002:a9fe:a9fe::', family: 6 }]
+  await t.rejects(
+    assertAllowedWebhookUrl('https://hooks.example.com/', { nodeEnv: 'production', resolve: sixToFour }),
+    /resolves to a 6to4 \(2002::\/16\) address/,
+  )
+})
+
+t.test('outside production an IPv4-mapped loopback literal still counts as loopback for plain http', async (t) => {
+  t.ok(await assertAllowedWebhookUrl('http://[::ffff:127.0.0.1]:3000/hook', { nodeEnv: 'development' }))
+  await t.rejects(assertAllowedWebhookUrl('http://[2002:7f00:1::]:3000/hook', { nodeEnv: 'development' }), /must use https/)
 })
 
 const publicResolver = async () => [{ address: '93.184.216.34', family: 4 }]
