@@ -14,6 +14,7 @@ export { parseContinuation, encodeContinuation, CONTINUATION_PATHS, CONTINUATION
 export { validateConfiguration, parseConfiguration, formatPath } from './validate.js';
 export { lintConfiguration } from './lint.js';
 export { normalizeCaller } from './caller/normalize.js';
+export { isE164 } from './schema/formats.js';
 export { parsePattern } from './caller/pattern.js';
 export {
   EMPTY_TWIML,

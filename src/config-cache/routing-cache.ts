@@ -29,15 +29,18 @@
  *     back; entries in memory keep serving.
  *   - Postgres down: entries in memory keep serving, stale or not. A failed refresh keeps the
  *     entry, is counted (database/error), logged once per outage per number, and retried with a
- *     per-number backoff (1 s doubling to 30 s). After a failure Postgres is not asked again for
- *     a while (0.5 s doubling to 10 s, real time): loads in that window reject at once, so a dead
- *     database is not hammered and a webhook does not wait on it.
+ *     per-number backoff (1 s doubling to 30 s). After a failure to reach it Postgres is not
+ *     asked again for a while (0.5 s doubling to 10 s, real time): loads in that window reject
+ *     at once, so a dead database is not hammered and a webhook does not wait on it. Only a
+ *     Postgres that cannot be reached (refused, reset, timed out, no free connection, shutting
+ *     down: classifyDatabaseError) starts that pause; a read Postgres refuses fails alone.
  *   - `load` rejects only when neither Redis nor Postgres could answer. The webhook then uses
  *     `lastKnownGood` (the compiled entry still held: entries are never dropped on errors), or
  *     the safe default when there is none.
  *   - Unknown number: a negative entry for negativeTtlMs (peek → 'unknown'), in memory only, so
  *     a created number leaves no shared tombstone behind; each instance asks Postgres about an
- *     unknown number at most once per negativeTtlMs.
+ *     unknown number at most once per negativeTtlMs. A key that is not E.164 (a `client:` or SIP
+ *     `To`, or bytes no number has) is unknown without asking either layer, and leaves no entry.
  *   - RELEASED number: unknown too (its row still goes to Redis), and its compiled entry is
  *     dropped: a released number must not route from memory during an outage. Other statuses
  *     (SUSPENDED, PENDING, …) route as stored.
@@ -55,7 +58,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import type { CompiledNumber } from '../../routing/index.js'
+import { type CompiledNumber, isE164 } from '../../routing/index.js'
 import type { PrismaClient } from '../generated/prisma/client.js'
 import type { NumberRef } from '../ingest/events.js'
 import type { Metrics } from '../metrics/metrics.js'
@@ -105,6 +108,7 @@ export interface RoutingCacheOptions {
 }
 
 const RELEASED = 'RELEASED'
+const NOT_SERVED: Promise<null> = Promise.resolve(null)
 const MAX_CONCURRENT_REFRESHES = 4
 
 interface Flight {
@@ -205,6 +209,9 @@ export class RoutingCache {
 
   /** The miss path: Redis, then Postgres. null = unknown number. Rejects when neither can answer. */
   load(phoneNumber: string): Promise<CachedNumber | null> {
+    // Stored numbers are E.164 (chk_phone_number_format), so anything else is unknown without
+    // asking: a key with a NUL would make Postgres fail, and garbage keys must not fill memory.
+    if (!isE164(phoneNumber)) return NOT_SERVED
     return this.fetch(phoneNumber)
   }
 

@@ -1,9 +1,10 @@
+import { classifyDatabaseError } from '../db/errors.js'
 import type { PrismaClient } from '../generated/prisma/client.js'
 import type { Metrics } from '../metrics/metrics.js'
 import { type NumberSource, readNumberSource, sourceVersion } from './load-number.js'
 import type { RedisLayer } from './redis-layer.js'
 import type { CacheLogger } from './routing-cache.js'
-import { backoffDelay, withTimeout } from './timing.js'
+import { backoffDelay, LayerTimeoutError, withTimeout } from './timing.js'
 
 /** What a read found (source null: no such number), and which layer answered. */
 export interface Found {
@@ -31,15 +32,17 @@ export function countLookup(metrics: Metrics, layer: 'redis' | 'database', resul
  * Rejects only when neither answered. Counts the misses and errors of the layers it passes
  * through; the answering layer's hit / negative is counted by the caller once it has compiled.
  *
- * After a Postgres failure it does not ask Postgres again for a while (0.5 s doubling to 10 s),
- * in real time rather than the cache's clock: that is about a real database recovering. Reads in
- * that window reject at once, so a dead database is neither hammered by refreshes nor waited on
- * by webhooks.
+ * After Postgres could not be reached (or did not answer in time) it does not ask Postgres again
+ * for a while (0.5 s doubling to 10 s), in real time rather than the cache's clock: that is
+ * about a real database recovering. Reads in that window reject at once, so a dead database is
+ * neither hammered by refreshes nor waited on by webhooks. Any other failure (Postgres refusing
+ * one read's values, a bug) fails that read alone: Postgres answered, so other numbers still ask.
  */
 export class SourceReader {
   private databaseFailures = 0
   private databaseRetryAt = 0
   private redisFailing = false
+  private refusedLogAt = 0
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -81,19 +84,35 @@ export class SourceReader {
     }
     try {
       const source = await withTimeout(readNumberSource(this.prisma, { phoneNumber }), DATABASE_TIMEOUT_MS, 'database read')
-      if (this.databaseFailures > 0) {
-        this.log.info({ failures: this.databaseFailures }, 'config cache: database answering again')
-        this.databaseFailures = 0
-        this.databaseRetryAt = 0
-      }
+      this.databaseAnswered()
       return source
     } catch (err) {
-      this.databaseFailures++
-      this.databaseRetryAt = performance.now() + backoffDelay(this.databaseFailures, 500, 10_000)
       countLookup(this.metrics, 'database', 'error')
-      if (this.databaseFailures === 1) this.log.warn({ err: errorMessage(err) }, 'config cache: database read failed')
+      if (err instanceof LayerTimeoutError || classifyDatabaseError(err) === 'unavailable') {
+        this.databaseFailures++
+        this.databaseRetryAt = performance.now() + backoffDelay(this.databaseFailures, 500, 10_000)
+        if (this.databaseFailures === 1) this.log.warn({ err: errorMessage(err) }, 'config cache: database read failed')
+      } else {
+        this.databaseAnswered()
+        this.readRefused(phoneNumber, err)
+      }
       throw err
     }
+  }
+
+  private databaseAnswered(): void {
+    if (this.databaseFailures === 0) return
+    this.log.info({ failures: this.databaseFailures }, 'config cache: database answering again')
+    this.databaseFailures = 0
+    this.databaseRetryAt = 0
+  }
+
+  /** Postgres answered, with an error about this read: logged at most once a minute (a hostile caller could repeat it). */
+  private readRefused(phoneNumber: string, err: unknown): void {
+    const now = performance.now()
+    if (now < this.refusedLogAt) return
+    this.refusedLogAt = now + 60_000
+    this.log.warn({ phoneNumber, err: errorMessage(err) }, 'config cache: the database refused a read (not an outage); that number gets its last known good or the safe default')
   }
 
   /** Logged on the change of state only: every miss would otherwise log the same outage. */

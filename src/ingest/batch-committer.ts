@@ -1,14 +1,16 @@
 // Gets a batch into the database, whatever it takes: retries while the database is away,
 // and sets aside the rare event that can never be written, so it cannot block the queue.
 //
-// Two kinds of failure:
+// Two kinds of failure (classifyDatabaseError):
 // - Transient (no connection, timeout, deadlock, server shutting down, anything unknown): the
 //   whole batch is retried with backoff, for as long as it takes, until the caller stops.
 // - The data itself (SQLSTATE class 22 "data exception", 23 "integrity constraint", e.g. a
 //   number deleted since the event): retrying cannot help. The batch is split in halves and
 //   each written on its own, down to the single event at fault, which is handed to
 //   `setAside` (a dead-letter stream with Redis) and counted as dropped.
-import { postgresErrorCode } from '../db/errors.js'
+// What a caller sent is never such a reason: text is cleaned before it reaches Postgres
+// (writer.ts), and times and numbers are bounded where events are built, decoded and merged.
+import { classifyDatabaseError, postgresErrorCode } from '../db/errors.js'
 import type { PrismaClient } from '../generated/prisma/client.js'
 import type { Metrics } from '../metrics/metrics.js'
 import type { IngestEvent } from './events.js'
@@ -26,11 +28,6 @@ export interface BatchCommitterOptions {
   retryMaxMs: number
   /** Keeps an event that cannot be written, for a human to look at. */
   setAside: (event: IngestEvent, reason: string) => Promise<void>
-}
-
-function isDataError(err: unknown): boolean {
-  const code = postgresErrorCode(err)
-  return code !== undefined && (code.startsWith('22') || code.startsWith('23'))
 }
 
 // Logging every retry of a long outage would flood the log; 1st, 2nd, 4th, 8th... is enough.
@@ -57,7 +54,7 @@ export class BatchCommitter {
         return true
       } catch (err) {
         this.options.metrics.ingestWriteFailures.inc()
-        if (isDataError(err)) return this.isolate(events, err, signal)
+        if (classifyDatabaseError(err) === 'data') return this.isolate(events, err, signal)
         const delay = this.backoff.next()
         if (isPowerOfTwo(this.backoff.failures)) {
           this.options.logger.warn(

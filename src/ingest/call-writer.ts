@@ -116,10 +116,15 @@ const storedRank = callRankSql(Prisma.sql`c.status`)
 const terminalRank = Prisma.raw(String(TERMINAL_RANK))
 const advances = Prisma.sql`(${storedRank} < ${terminalRank} AND v.rank > ${storedRank})`
 const notTerminal = Prisma.sql`(${storedRank} < ${terminalRank})`
+// Twilio may send a terminal callback without CallDuration and repeat it with one: the stored
+// status stays (and queues no second event), but its end is completed from the repeat, or a
+// completed call would never be billed.
+const completesEnd = Prisma.sql`(c.status = v.status AND v.terminal AND c.duration IS NULL AND v.duration IS NOT NULL)`
+const ends = Prisma.sql`((${advances} OR ${completesEnd}) AND v.terminal)`
 
 /**
  * Applies deltas to existing rows. Terminal facts (end time, durations) are written with the
- * terminal status and never after; the answer time is end_time − duration once the call has
+ * terminal status and never after, except a CallDuration the terminal callback lacked; the answer time is end_time − duration once the call has
  * ended (Twilio's own measure, and the same whatever order callbacks came in), before that the
  * earliest in-progress callback. Fields only filled when empty: recording, geography, and the
  * routing reason (call.started may arrive after a status callback created the row).
@@ -145,11 +150,11 @@ async function updateCalls(tx: Tx, deltas: CallDelta[]): Promise<Set<string>> {
       ), updated AS (
       UPDATE call_logs AS c SET
         status = CASE WHEN ${advances} THEN v.status ELSE c.status END,
-        end_time = CASE WHEN ${advances} AND v.terminal THEN v.end_time ELSE c.end_time END,
-        duration = CASE WHEN ${advances} AND v.terminal THEN v.duration ELSE c.duration END,
-        billable_duration = CASE WHEN ${advances} AND v.terminal THEN v.billable_duration ELSE c.billable_duration END,
+        end_time = CASE WHEN ${ends} THEN v.end_time ELSE c.end_time END,
+        duration = CASE WHEN ${ends} THEN v.duration ELSE c.duration END,
+        billable_duration = CASE WHEN ${ends} THEN v.billable_duration ELSE c.billable_duration END,
         answer_time = CASE
-          WHEN ${advances} AND v.end_answer_time IS NOT NULL THEN v.end_answer_time
+          WHEN ${ends} AND v.end_answer_time IS NOT NULL THEN v.end_answer_time
           WHEN ${notTerminal} THEN LEAST(c.answer_time, v.answered_at)
           ELSE c.answer_time END,
         recording_url = COALESCE(c.recording_url, v.recording_url),
@@ -166,6 +171,7 @@ async function updateCalls(tx: Tx, deltas: CallDelta[]): Promise<Set<string>> {
       FROM v LEFT JOIN prior p ON p.call_sid = v.call_sid
       WHERE c.twilio_call_sid = v.call_sid
         AND (${advances}
+          OR ${completesEnd}
           OR (c.call_reason IS NULL AND v.call_reason IS NOT NULL)
           OR (c.recording_url IS NULL AND v.recording_url IS NOT NULL)
           OR (${notTerminal} AND v.answered_at IS NOT NULL AND (c.answer_time IS NULL OR v.answered_at < c.answer_time))

@@ -27,8 +27,12 @@ const numberRef = z
   })
   .nullable()
 
+// `at` becomes a timestamp: one JavaScript cannot format (past year 275760) would throw on
+// every retry of the batch, and one past year 9999 is not ISO text Postgres reads.
+const LATEST_AT = Date.UTC(9999, 11, 31)
+
 const common = {
-  at: z.number().int().positive(),
+  at: z.number().int().positive().max(LATEST_AT),
   accountSid: text(64),
   from: text(256),
   to: text(256),

@@ -1,8 +1,9 @@
 // Folds the events of one batch into one delta per call and per message, so the writer sends
 // one row per CallSid / MessageSid whatever the batch holds (repeats, several callbacks of one
 // call). The fold applies the same rules as the SQL does against stored rows (highest rank
-// wins, the first terminal status is final, earliest times win), so writing a delta gives
-// the same result as writing its events one by one, in any order.
+// wins, the first terminal status is final though a repeat of it may add the CallDuration it
+// lacked, earliest times win), so writing a delta gives the same result as writing its events
+// one by one, in any order.
 import type { CallDirection, CallStatus, SmsStatus } from '../generated/prisma/client.js'
 import type {
   CallStartedEvent,
@@ -85,11 +86,16 @@ export interface MergedBatch {
 
 type CallEvent = CallStartedEvent | CallStatusEvent
 
-/** Twilio's Timestamp when it parses, else when did-edge received the event. */
+// Twilio's Timestamp is when the event happened, moments before did-edge received it. One
+// further off than this is not Twilio's, and a year Postgres cannot store (Date.parse takes
+// "01 Jan 20000") would refuse the whole batch.
+const MAX_TIMESTAMP_SKEW_MS = 24 * 60 * 60 * 1000
+
+/** Twilio's Timestamp when it parses and is near the arrival, else when did-edge received the event. */
 function eventTime(event: CallEvent): Date {
   if (event.kind === 'call.status' && event.timestamp !== null) {
     const ms = Date.parse(event.timestamp)
-    if (Number.isFinite(ms)) return new Date(ms)
+    if (Math.abs(ms - event.at) <= MAX_TIMESTAMP_SKEW_MS) return new Date(ms)
   }
   return new Date(event.at)
 }
@@ -113,6 +119,10 @@ function decisionOf(event: CallStartedEvent): { callReason: string; tags: string
   const tags = [`reason:${event.reason}`]
   if (event.configurationId !== null) tags.push(`configuration:${event.configurationId}`)
   return { callReason, tags }
+}
+
+function durationOf(event: CallEvent): number | null {
+  return event.kind === 'call.status' ? event.callDuration : null
 }
 
 function earliest(a: Date | null, b: Date | null): Date | null {
@@ -144,8 +154,11 @@ function foldCall(events: CallEvent[]): CallDelta {
   const { status, rank, event: decisive } = best!
   let end: CallDelta['end'] = null
   if (rank === TERMINAL_RANK) {
-    const endTime = eventTime(decisive)
-    const duration = decisive.kind === 'call.status' ? decisive.callDuration : null
+    // The first terminal callback decides the status; when it came without CallDuration, the
+    // first repeat of that status with one supplies the end (the SQL fills it in the same way).
+    const measured = durationOf(decisive) !== null ? decisive : (events.find((e) => statusOf(e) === status && durationOf(e) !== null) ?? decisive)
+    const endTime = eventTime(measured)
+    const duration = durationOf(measured)
     end = {
       endTime,
       duration,

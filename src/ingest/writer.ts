@@ -3,6 +3,7 @@
 // The parts: merge.ts folds the batch per call / message; call-writer.ts and sms-writer.ts
 // upsert the logs; number-counters.ts counts created rows; usage-writer.ts bills.
 import type { PrismaClient } from '../generated/prisma/client.js'
+import { cleanStrings } from '../text/clean-text.js'
 import { writeCalls } from './call-writer.js'
 import type { IngestEvent } from './events.js'
 import { mergeBatch } from './merge.js'
@@ -35,7 +36,10 @@ export async function writeBatch(
   now: Date,
 ): Promise<WriteResult> {
   const result = emptyResult()
-  const batch = mergeBatch(events)
+  // The webhooks clean what they publish, but the stream may hold events from an older version:
+  // one NUL or lone surrogate would make Postgres refuse the batch, and the event be set aside.
+  // Cleaned before merging, so the keys the deltas carry are the keys stored.
+  const batch = mergeBatch(events.map(cleanStrings))
   for (const event of batch.skipped) result[event.kind].skipped += 1
   if (batch.calls.length + batch.smsReceived.length + batch.smsStatus.length === 0) return result
 

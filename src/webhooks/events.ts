@@ -2,15 +2,26 @@ import type { Decision } from '../../routing/index.js'
 import type {
   CallStartedEvent,
   CallStatusEvent,
+  Geography,
   NumberRef,
   SmsReceivedEvent,
   SmsStatusEvent,
 } from '../ingest/events.js'
+import { cleanText } from '../text/clean-text.js'
 import { geography, intParam, mediaUrls, param, type TwilioParams } from './form.js'
 
 // Twilio's own fields are short; anything longer is not Twilio's, and must not bloat the stream.
-const clip = (value: string | undefined, max = 64) => (value ?? '').slice(0, max)
+// Every text is also cleaned (NUL, lone surrogates: src/text/clean-text.ts), after clipping,
+// which may cut an emoji in half: a signed request is answered, and so it must be loggable.
+const clip = (value: string | undefined, max = 64) => cleanText((value ?? '').slice(0, max))
+const clipOptional = (value: string | undefined, max: number) => (value === undefined ? null : clip(value, max))
 const MAX_BODY = 1600
+
+function cleanGeography(params: TwilioParams): Geography {
+  const geo = geography(params)
+  for (const key in geo) geo[key as keyof Geography] = cleanText(geo[key as keyof Geography]!)
+  return geo
+}
 
 /** The fields every call event carries, read the same way for the first webhook and callbacks. */
 function callFields(params: TwilioParams, callSid: string) {
@@ -20,7 +31,7 @@ function callFields(params: TwilioParams, callSid: string) {
     from: clip(param(params, 'From')),
     to: clip(param(params, 'To')),
     direction: clip(param(params, 'Direction') ?? 'inbound', 32),
-    geography: geography(params),
+    geography: cleanGeography(params),
   }
 }
 
@@ -51,9 +62,9 @@ export function callStatus(params: TwilioParams, at: number, number: NumberRef |
     callStatus: clip(param(params, 'CallStatus'), 32),
     sequenceNumber: intParam(params, 'SequenceNumber'),
     callDuration: intParam(params, 'CallDuration'),
-    timestamp: param(params, 'Timestamp')?.slice(0, 64) ?? null,
-    recordingUrl: param(params, 'RecordingUrl')?.slice(0, 2048) ?? null,
-    recordingSid: param(params, 'RecordingSid')?.slice(0, 64) ?? null,
+    timestamp: clipOptional(param(params, 'Timestamp'), 64),
+    recordingUrl: clipOptional(param(params, 'RecordingUrl'), 2048),
+    recordingSid: clipOptional(param(params, 'RecordingSid'), 64),
     number,
   }
 }
@@ -69,10 +80,10 @@ export function smsReceived(params: TwilioParams, at: number, number: NumberRef 
     accountSid: clip(param(params, 'AccountSid')),
     from: clip(param(params, 'From')),
     to: clip(param(params, 'To')),
-    body: (param(params, 'Body') ?? '').slice(0, MAX_BODY),
-    mediaUrls: mediaUrls(params).map((url) => url.slice(0, 2048)),
+    body: clip(param(params, 'Body'), MAX_BODY),
+    mediaUrls: mediaUrls(params).map((url) => clip(url, 2048)),
     numSegments: Math.max(1, Math.min(intParam(params, 'NumSegments') ?? 1, 10)),
-    geography: geography(params),
+    geography: cleanGeography(params),
     number,
   }
 }
@@ -89,7 +100,7 @@ export function smsStatus(params: TwilioParams, at: number, number: NumberRef | 
     from: clip(param(params, 'From')),
     to: clip(param(params, 'To')),
     messageStatus: clip(param(params, 'MessageStatus') ?? param(params, 'SmsStatus'), 32),
-    errorCode: param(params, 'ErrorCode')?.slice(0, 16) ?? null,
+    errorCode: clipOptional(param(params, 'ErrorCode'), 16),
     number,
   }
 }

@@ -17,6 +17,7 @@ import {
   eventually,
   expectWrittenOnce,
   restoreDatabase,
+  smsReceivedEvent,
   uniqueId,
   workload,
 } from './support.js'
@@ -167,4 +168,26 @@ t.test('an entry that is not an event, and an event no write can take, are set a
   await eventually('both set aside', async () => (await redis.xlen(`${keyPrefix}ingest:dead`)) === 2)
   t.equal(await metricValue(metrics.ingestEvents, { stage: 'dropped' }), 2)
   await eventually('the stream emptied', async () => (await redis.xlen(stream)) === 0)
+})
+
+t.test('events in the stream with NUL or lone surrogates (from an older server) are written cleaned, not set aside', async (t) => {
+  const keyPrefix = testKeyPrefix(t)
+  const stream = `${keyPrefix}ingest:events`
+  const ref = await createOwnedNumber(prisma)
+  const redis = testClient(t)
+  const callSid = uniqueId('CA')
+  const messageSid = uniqueId('SM')
+  await redis.xadd(stream, '*', 'e', encodeEvent(callStartedEvent(ref, `${callSid}\u0000`, { from: '+1212555\uD8000142' })))
+  await redis.xadd(stream, '*', 'e', encodeEvent(smsReceivedEvent(ref, messageSid, { body: 'hello\u0000 \uDC00' })))
+
+  const { pipeline: p, metrics } = pipeline(t, { redis: { url: SHARED_REDIS_URL, keyPrefix } })
+  await p.start()
+  await eventually('the stream emptied', async () => (await redis.xlen(stream)) === 0)
+  const call = await prisma.callLog.findUniqueOrThrow({ where: { twilioCallSid: callSid } })
+  t.equal(call.fromNumber, '+1212555\uFFFD0142')
+  const sms = await prisma.smsLog.findUniqueOrThrow({ where: { twilioMessageSid: messageSid } })
+  t.equal(sms.body, 'hello \uFFFD')
+  t.equal(await prisma.usageRecord.count({ where: { resourceId: messageSid } }), 1, 'the message is billed')
+  t.equal(await redis.xlen(`${keyPrefix}ingest:dead`), 0, 'nothing set aside')
+  t.equal(await metricValue(metrics.ingestEvents, { stage: 'dropped' }), 0)
 })

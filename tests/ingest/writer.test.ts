@@ -180,6 +180,65 @@ for (const kind of ['postgres', 'pglite'] as const) {
       t.equal(usage[0]?.totalCost.toFixed(4), '0.0170')
     })
 
+    t.test('a completed callback without CallDuration, repeated with it, bills the call once with that duration', async (t) => {
+      const ref = await createOwnedNumber(prisma)
+      const bare = (sid: string) => callStatusEvent(ref, sid, 'completed', 3, 100)
+      const measured = (sid: string) => callStatusEvent(ref, sid, 'completed', 3, 101, { callDuration: 95 })
+      const answerTime = new Date(Date.parse(twilioTimestamp(101)) - 95_000).toISOString()
+      const cases: [name: string, batches: (sid: string) => IngestEvent[][]][] = [
+        ['in separate batches', (sid) => [[callStartedEvent(ref, sid), bare(sid)], [measured(sid)], [measured(sid)]]],
+        ['in one batch', (sid) => [[callStartedEvent(ref, sid), bare(sid), measured(sid), measured(sid)]]],
+        ['the bare one again after', (sid) => [[bare(sid)], [measured(sid)], [bare(sid), measured(sid)]]],
+      ]
+      for (const [name, batches] of cases) {
+        const sid = uniqueId('CA')
+        for (const batch of batches(sid)) await write(prisma, batch)
+        const { row, usage } = await callState(prisma, sid)
+        t.match(row, { status: 'COMPLETED', duration: 95, billableDuration: 95, endTime: new Date(Date.parse(twilioTimestamp(101))).toISOString(), answerTime }, `${name}: the call has its duration`)
+        t.same(usage.map((u) => [u.quantity, u.totalCost]), [['2.0000', '0.0170']], `${name}: one usage record, 95 s as 2 minutes`)
+      }
+
+      const sid = uniqueId('CA')
+      await write(prisma, [callStatusEvent(ref, sid, 'completed', 3, 100, { callDuration: 40 })])
+      const result = await write(prisma, [callStatusEvent(ref, sid, 'completed', 3, 101, { callDuration: 95 })])
+      t.same(result['call.status'], { written: 0, duplicate: 1, skipped: 0 }, 'a duration once stored is never replaced')
+      t.equal((await callState(prisma, sid)).row?.duration, 40)
+    })
+
+    t.test('NUL and lone surrogates in any text of an event are written cleaned, never refused', async (t) => {
+      // Events built by older servers, or already in the stream, were never cleaned.
+      const ref = await createOwnedNumber(prisma)
+      const callSid = uniqueId('CA')
+      const messageSid = uniqueId('SM')
+      const dirty = (text: string) => `${text}\u0000\uD800`
+      const started = callStartedEvent(ref, dirty(callSid), { from: dirty('+12125550142'), accountSid: dirty('AC0123') })
+      const result = await write(prisma, [
+        { ...started, geography: { fromCity: dirty('NEW YORK'), toCity: '\uDC00' } },
+        callStatusEvent(ref, dirty(callSid), 'completed', 3, 70, { callDuration: 65, recordingUrl: dirty('https://api.twilio.com/RE1'), recordingSid: dirty('RE1') }),
+        smsReceivedEvent(ref, messageSid, { body: dirty('hello') + ' 😀', from: dirty('+19175550100'), mediaUrls: [dirty('https://api.twilio.com/ME1')] }),
+        smsStatusEvent(ref, dirty(uniqueId('SM')), 'delivered', 2, { errorCode: dirty('30003') }),
+      ])
+      t.same(result['call.started'], { written: 1, duplicate: 0, skipped: 0 })
+      t.same(result['sms.status'], { written: 1, duplicate: 0, skipped: 0 })
+      const call = await prisma.callLog.findUniqueOrThrow({ where: { twilioCallSid: `${callSid}\uFFFD` } })
+      t.match(call, { fromNumber: '+12125550142\uFFFD', twilioAccountSid: 'AC0123\uFFFD', fromCity: 'NEW YORK\uFFFD', toCity: '\uFFFD', recordingSid: 'RE1\uFFFD', billableDuration: 65 })
+      const sms = await prisma.smsLog.findUniqueOrThrow({ where: { twilioMessageSid: messageSid } })
+      t.same([sms.body, sms.fromNumber, sms.mediaUrls], ['hello\uFFFD 😀', '+19175550100\uFFFD', ['https://api.twilio.com/ME1\uFFFD']])
+      t.equal(await prisma.usageRecord.count({ where: { resourceId: { in: [`${callSid}\uFFFD`, messageSid] } } }), 2, 'both billed')
+    })
+
+    t.test('a Timestamp far from when the callback arrived is not taken as the call end', async (t) => {
+      const ref = await createOwnedNumber(prisma)
+      const cases = ['Mon, 01 Jan 20000 00:00:00 +0000', 'Sat, 01 Jan 2000 00:00:00 +0000', 'not a date']
+      for (const timestamp of cases) {
+        const sid = uniqueId('CA')
+        const completed = callStatusEvent(ref, sid, 'completed', 3, 30, { callDuration: 25, timestamp })
+        await write(prisma, [completed])
+        const { row } = await callState(prisma, sid)
+        t.equal(row?.endTime, new Date(completed.at).toISOString(), `${timestamp}: the end is when did-edge received it`)
+      }
+    })
+
     t.test('minutes are rounded up, unanswered calls are not billed, and the billing account is created once', async (t) => {
       const ref = await createOwnedNumber(prisma, { numberType: 'TOLL_FREE' })
       const cases: [status: string, seconds: number, minutes: string | null][] = [

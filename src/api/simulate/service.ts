@@ -3,6 +3,7 @@ import {
   type CompiledNumber,
   compileNumber,
   evaluate,
+  isE164,
   type LintWarning,
   lintConfiguration,
   RoutingConfigurationError,
@@ -66,7 +67,7 @@ function explain(compiled: CompiledNumber, call: CallInput, warnings: LintWarnin
 export function simulateInline(configuration: Record<string, unknown>, call: SimulatedCall, now: number): Simulation {
   const input = { isActive: true, ...configuration }
   const { warnings } = validated(input)
-  const to = call.to !== undefined && /^\+[1-9]\d{1,14}$/.test(call.to) ? call.to : NO_NUMBER
+  const to = call.to !== undefined && isE164(call.to) ? call.to : NO_NUMBER
   const compiled = compileNumber({ phoneNumber: to }, [input])
   return explain(compiled, toCallInput(call, now), warnings)
 }
