@@ -5,7 +5,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { AppConfig, HttpLimits } from './config.js'
 import apiScope from './http/api.js'
 import healthRoutes from './http/routes/health.js'
-import { loggerOptions } from './logger.js'
+import { logController, loggerOptions } from './logger.js'
 import billingJobs from './plugins/billing-jobs.js'
 import bootstrap from './plugins/bootstrap.js'
 import database from './plugins/database.js'
@@ -55,6 +55,7 @@ function serverLimits(limits: HttpLimits) {
 export async function build(config: AppConfig): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config),
+    logController: logController(),
     genReqId: requestId,
     requestIdHeader: false,
     trustProxy: config.trustProxy,
