@@ -14,6 +14,8 @@ export interface AppConfig {
    * port, so it can stay off the public network. Unset: /metrics on the main port.
    */
   metricsPort: number | undefined
+  /** Timeouts and bounds of the HTTP server (README: Timeouts and limits). */
+  http: HttpLimits
   /**
    * Which proxies' X-Forwarded-For to believe (Fastify's trustProxy): false, true (any), or a
    * list of addresses/CIDRs. Behind a load balancer it makes `request.ip` the client's, so
@@ -70,6 +72,26 @@ export interface AppConfig {
   }
 }
 
+/**
+ * How long a client may take, and how many may hold a connection at once. Twilio gives up on a
+ * webhook after 15 s (its read timeout), so a request still arriving after that can no longer be
+ * answered in time; these bound what a slow or hostile client costs the server.
+ */
+export interface HttpLimits {
+  /** All request headers must arrive within this (Node's headersTimeout); at most requestTimeoutMs. */
+  headersTimeoutMs: number
+  /** The whole request, headers and body, must arrive within this (Fastify's requestTimeout). */
+  requestTimeoutMs: number
+  /** A socket with no traffic either way for this long is closed (Fastify's connectionTimeout). */
+  idleTimeoutMs: number
+  /** An idle keep-alive connection is kept open this long between requests. */
+  keepAliveTimeoutMs: number
+  /** Connections held at once; beyond, new ones are closed as soon as accepted (server.maxConnections). */
+  maxConnections: number
+  /** Largest request body read, in bytes (Fastify's bodyLimit). */
+  bodyLimitBytes: number
+}
+
 /** Thrown for a bad environment; its message is the one line the operator reads. */
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -113,6 +135,12 @@ const envSchema = (role: ProcessRole) => z
     PORT: integerString(0, 65535).default(3000),
     HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
     METRICS_PORT: optionalText.pipe(integerString(1, 65535).optional()),
+    HTTP_HEADERS_TIMEOUT_MS: integerString(100, 600_000).default(10_000),
+    HTTP_REQUEST_TIMEOUT_MS: integerString(100, 600_000).default(15_000),
+    HTTP_IDLE_TIMEOUT_MS: integerString(100, 3_600_000).default(60_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: integerString(100, 3_600_000).default(72_000),
+    HTTP_MAX_CONNECTIONS: integerString(1, 1_000_000).default(1024),
+    BODY_LIMIT_BYTES: integerString(1024, 104_857_600).default(1_048_576),
     TRUST_PROXY: z
       .string()
       .trim()
@@ -160,6 +188,10 @@ const envSchema = (role: ProcessRole) => z
     PAYMENT_TERMS_DAYS: integerString(0, 365).default(30),
   })
   .superRefine((env, ctx) => {
+    // Node refuses a headers timeout longer than the request timeout.
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: `must not exceed HTTP_REQUEST_TIMEOUT_MS (${env.HTTP_REQUEST_TIMEOUT_MS})` })
+    }
     if ((env.BOOTSTRAP_ADMIN_EMAIL === undefined) !== (env.BOOTSTRAP_ADMIN_API_KEY === undefined)) {
       const missing = env.BOOTSTRAP_ADMIN_EMAIL === undefined ? 'BOOTSTRAP_ADMIN_EMAIL' : 'BOOTSTRAP_ADMIN_API_KEY'
       ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other BOOTSTRAP_ADMIN_* variable is set' })
@@ -206,6 +238,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
     port: e.PORT,
     host: e.HOST,
     metricsPort: e.METRICS_PORT,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    },
     trustProxy:
       e.TRUST_PROXY === 'true' ? true
       : e.TRUST_PROXY === 'false' ? false

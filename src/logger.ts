@@ -1,4 +1,4 @@
-import type { FastifyServerOptions } from 'fastify'
+import { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify'
 import type { AppConfig } from './config.js'
 
 /**
@@ -35,4 +35,33 @@ export function loggerOptions(config: AppConfig): FastifyServerOptions['logger']
     level: config.logLevel,
     redact: { paths: redactedPaths, censor: '[redacted]' },
   }
+}
+
+/**
+ * Fastify's per-request lines ("incoming request", "request completed": about 450 bytes a
+ * request at info) for everything but a Twilio webhook that was answered. At Twilio's volume
+ * those lines say nothing an operator needs that the webhook metrics do not, and cost hundreds
+ * of megabytes a day; a webhook's refusals and failures are logged by the Twilio scope itself,
+ * and a request that errors still gets Fastify's error line. The API keeps its request logs.
+ */
+class EdgeLogController extends LogController {
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
+    if (isWebhook(request)) return
+    super.incomingRequest(request, reply, metadata)
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
+    if (error == null && isWebhook(request)) return
+    super.requestCompleted(error, request, reply, metadata)
+  }
+}
+
+/** Twilio webhook routes carry their metrics label (`endpoint`) in their route config. */
+function isWebhook(request: FastifyRequest): boolean {
+  return request.routeOptions.config.endpoint !== undefined
+}
+
+/** The log controller of the did-edge server (see EdgeLogController). */
+export function logController(): LogController {
+  return new EdgeLogController()
 }

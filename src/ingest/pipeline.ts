@@ -69,8 +69,16 @@ export interface IngestPipeline extends EventSink {
   readonly mode: 'redis' | 'memory'
   /** The stream consumer's name, or null when this process runs none. */
   readonly consumerName: string | null
-  /** Connects and starts the background work. Does not wait for Redis or Postgres to be up. */
-  start(): Promise<void>
+  /**
+   * Connects and starts the background work. Does not wait for Redis or Postgres to be up.
+   * `consume: false` leaves the stream consumer to startConsumer().
+   */
+  start(options?: { consume?: boolean }): Promise<void>
+  /**
+   * Starts the stream consumer (joins the group, reads, claims a dead consumer's entries) when
+   * this process runs one and it is not running yet. No-op before start() and after close().
+   */
+  startConsumer(): void
   /**
    * Stops consuming (a batch in flight is finished and acknowledged), then drains: every event
    * published before close is written (no Redis) or in the stream (Redis), unless Redis or the
@@ -146,7 +154,7 @@ class Pipeline implements IngestPipeline {
     }
   }
 
-  async start(): Promise<void> {
+  async start(options: { consume?: boolean } = {}): Promise<void> {
     if (this.started) return
     this.started = true
     const o = this.options
@@ -175,28 +183,33 @@ class Pipeline implements IngestPipeline {
     this.producer.on('ready', () => shipper.kick())
     this.every(SHIP_RETRY_MS, () => shipper.kick())
     this.every(o.sampleIntervalMs ?? 5_000, () => void this.sampleStream())
-    if (this.consumerName !== null) {
-      const blockMs = o.blockMs ?? 1_000
-      this.reader = connectRedis(o.redis.url, 'consumer', o.logger, blockMs + 5_000)
-      this.streamConsumer = new StreamConsumer({
-        reader: this.reader,
-        commands: this.producer,
-        streamKey: this.keys.events,
-        consumerName: this.consumerName,
-        committer: this.committer,
-        metrics: o.metrics,
-        logger: o.logger,
-        batchSize: o.batchSize ?? 500,
-        blockMs,
-        lingerMs: o.flushIntervalMs ?? 100,
-        claimIdleMs: o.claimIdleMs ?? 30_000,
-        claimIntervalMs: o.claimIntervalMs ?? 10_000,
-        retryInitialMs: o.retryInitialMs ?? 100,
-        retryMaxMs: o.retryMaxMs ?? 5_000,
-        setAsideInvalid: (payload, id) => this.setAside(payload, `not a valid event (stream entry ${id})`),
-      })
-      this.streamConsumer.start()
-    }
+    if (options.consume ?? true) this.startConsumer()
+  }
+
+  startConsumer(): void {
+    const o = this.options
+    if (!this.started || this.closing !== null || this.streamConsumer !== null) return
+    if (this.consumerName === null || o.redis === undefined || this.keys === null || this.producer === null) return
+    const blockMs = o.blockMs ?? 1_000
+    this.reader = connectRedis(o.redis.url, 'consumer', o.logger, blockMs + 5_000)
+    this.streamConsumer = new StreamConsumer({
+      reader: this.reader,
+      commands: this.producer,
+      streamKey: this.keys.events,
+      consumerName: this.consumerName,
+      committer: this.committer,
+      metrics: o.metrics,
+      logger: o.logger,
+      batchSize: o.batchSize ?? 500,
+      blockMs,
+      lingerMs: o.flushIntervalMs ?? 100,
+      claimIdleMs: o.claimIdleMs ?? 30_000,
+      claimIntervalMs: o.claimIntervalMs ?? 10_000,
+      retryInitialMs: o.retryInitialMs ?? 100,
+      retryMaxMs: o.retryMaxMs ?? 5_000,
+      setAsideInvalid: (payload, id) => this.setAside(payload, `not a valid event (stream entry ${id})`),
+    })
+    this.streamConsumer.start()
   }
 
   close(): Promise<void> {

@@ -11,8 +11,8 @@ declare module 'fastify' {
 }
 
 /**
- * The event pipeline: a Redis stream with a consumer group when REDIS_URL is set, else an
- * in-process queue. Its close (after the server stopped taking requests, since Fastify closes
+ * The event pipeline: a Redis stream with a consumer group when REDIS_URL is set (consumed
+ * from when the server listens), else an in-process queue. Its close (after the server stopped taking requests, since Fastify closes
  * the server first) drains every event the answered webhooks published.
  */
 async function ingestPlugin(app: FastifyInstance, opts: { config: AppConfig }) {
@@ -25,7 +25,13 @@ async function ingestPlugin(app: FastifyInstance, opts: { config: AppConfig }) {
     redis: config.redisUrl === undefined ? undefined : { url: config.redisUrl, keyPrefix: config.redisKeyPrefix },
     consumer: config.ingestConsumer,
   })
-  await pipeline.start()
+  // Publishing starts now; the stream consumer only once the server listens. Joining the group
+  // registers a consumer and may claim a dead consumer's entries: a process that then fails to
+  // bind (port taken) would leave both behind. `npm run worker` consumes from its start.
+  await pipeline.start({ consume: false })
+  app.addHook('onListen', async () => {
+    pipeline.startConsumer()
+  })
   app.decorate('ingest', pipeline)
   app.addHook('onClose', async () => {
     await pipeline.close()

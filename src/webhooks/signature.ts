@@ -13,8 +13,9 @@
  * - Credentials in publicBaseUrl and URL fragments are never part of what Twilio signs, so they are
  *   left out of fullUrl (validateRequest would sign whatever string it is given).
  * - A query naming `bodySHA256` marks a JSON-body webhook: Twilio then signs the URL alone and
- *   the body hash must match the raw body, which this form-body check cannot see. Such requests
- *   are rejected (validateRequest alone would accept them without checking the body).
+ *   the body hash must match the raw body, which a form-body check cannot see. `isValid` rejects
+ *   such requests (validateRequest alone would accept them without checking the body);
+ *   `isValidWithBody` checks them as `twilio.validateRequestWithBody` does.
  * - A `pathAndQuery` that is not origin-form (does not start with '/') is rejected; Twilio never
  *   sends one. Where validateRequest would throw (a URL `new URL()` refuses), this answers false.
  *
@@ -24,7 +25,7 @@
  * genuine request usually costs one HMAC per token tried) and the rarer forms are built only when
  * it fails.
  */
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring'
 
 export interface SignatureValidator {
@@ -35,6 +36,13 @@ export interface SignatureValidator {
    * Never throws.
    */
   isValid(pathAndQuery: string, params: Record<string, string | string[] | undefined>, signature: string | undefined): boolean
+  /**
+   * The same for a webhook with a raw (JSON) body, as `twilio.validateRequestWithBody(token,
+   * signature, fullUrl, body)` answers: the signature covers the URL alone, and the URL's
+   * `bodySHA256` query parameter must be the hex SHA-256 of `body`, the bytes as received.
+   * Never throws.
+   */
+  isValidWithBody(pathAndQuery: string, body: Uint8Array, signature: string | undefined): boolean
 }
 
 /** A base64 HMAC-SHA1 is always 28 ASCII characters (20 bytes). */
@@ -79,25 +87,44 @@ export function createSignatureValidator(publicBaseUrl: string, authTokens: stri
     return false
   }
 
-  function check(pathAndQuery: string, params: Record<string, unknown>, header: string | undefined): boolean {
-    if (typeof header !== 'string' || typeof pathAndQuery !== 'string') return false
+  /** The header as bytes and the request target without its fragment, or null when either cannot be valid. */
+  function prepare(pathAndQuery: string, header: string | undefined): { signature: Buffer; target: string } | null {
+    if (typeof header !== 'string' || typeof pathAndQuery !== 'string') return null
     // Length is not secret (it is fixed by the algorithm), so a wrong one fails before any HMAC,
     // and timingSafeEqual below always sees equal lengths.
     const signature = Buffer.from(header, 'utf8')
-    if (signature.length !== SIGNATURE_BYTES) return false
-    if (pathAndQuery.charCodeAt(0) !== 0x2f /* '/' */) return false
-
+    if (signature.length !== SIGNATURE_BYTES) return null
+    if (pathAndQuery.charCodeAt(0) !== 0x2f /* '/' */) return null
     // Node hands a raw '#...' through in request.url; Twilio never signs a fragment.
     const hash = pathAndQuery.indexOf('#')
-    const target = hash === -1 ? pathAndQuery : pathAndQuery.slice(0, hash)
-    // Same test as twilio-node's validateIncomingRequest uses to pick the JSON-body path.
-    if (target.includes('bodySHA256')) return false
+    return { signature, target: hash === -1 ? pathAndQuery : pathAndQuery.slice(0, hash) }
+  }
 
+  function check(pathAndQuery: string, params: Record<string, unknown>, header: string | undefined): boolean {
+    const request = prepare(pathAndQuery, header)
+    if (request === null) return false
+    // Same test as twilio-node's validateIncomingRequest uses to pick the JSON-body path.
+    if (request.target.includes('bodySHA256')) return false
+    return urlSigned(request.target, signedParams(params), request.signature)
+  }
+
+  function checkWithBody(pathAndQuery: string, body: Uint8Array, header: string | undefined): boolean {
+    const request = prepare(pathAndQuery, header)
+    if (request === null || !(body instanceof Uint8Array)) return false
+    // validateRequestWithBody reads the hash from `new URL(fullUrl)` (decoded, and throwing on
+    // a URL it refuses); the body is hashed as the bytes Twilio sent.
+    const claimed = Buffer.from(new URL(exactOrigin + base.path + request.target).searchParams.get('bodySHA256') ?? '', 'utf8')
+    const actual = Buffer.from(createHash('sha256').update(body).digest('hex'), 'latin1')
+    const bodyMatches = claimed.length === actual.length && timingSafeEqual(claimed, actual)
+    return urlSigned(request.target, '', request.signature) && bodyMatches
+  }
+
+  /** True when one of the URL forms twilio-node tries, followed by `paramData`, was signed. */
+  function urlSigned(target: string, paramData: string, signature: Buffer): boolean {
     // Cost: one HMAC-SHA1 per URL form and token over url + parameters (~0.5 kB for a voice
     // webhook: about 2 µs each, plus about 1 µs to sort and join the parameters, done once). A
     // genuine request matches the exact form with its first token; a forged one pays for every
     // distinct form (at most 6) times every token plus one `new URL()`, as with validateRequest.
-    const paramData = signedParams(params)
     const rest = base.path + target
     const exact = exactOrigin + rest
     if (signedBy(exact + paramData, signature)) return true
@@ -131,6 +158,13 @@ export function createSignatureValidator(publicBaseUrl: string, authTokens: stri
       // cannot be checked is simply not valid; this must never turn into a 500.
       try {
         return check(pathAndQuery, params, signature)
+      } catch {
+        return false
+      }
+    },
+    isValidWithBody(pathAndQuery, body, signature) {
+      try {
+        return checkWithBody(pathAndQuery, body, signature)
       } catch {
         return false
       }

@@ -29,7 +29,7 @@ export default async function smsRoutes(app: FastifyInstance, deps: WebhookDeps)
     return reply.type(XML).send(decision.twiml)
   })
 
-  app.post('/sms/status', sms('sms_status'), async (request, reply) => {
+  app.post('/sms/status', { config: { endpoint: 'sms_status', channel: 'sms', statusCallback: true } }, async (request, reply) => {
     const params = request.body as TwilioParams
     const resolution = await resolveNumber(cache, param(params, 'To'))
     const event = smsStatus(params, Date.now(), resolution.entry?.number ?? null)

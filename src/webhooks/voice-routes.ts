@@ -102,7 +102,7 @@ export default async function voiceRoutes(app: FastifyInstance, deps: WebhookDep
     return reply.type(XML).send(screenResultTwiml(param(request.body as TwilioParams, 'Digits')))
   })
 
-  app.post('/voice/status', voice('voice_status'), async (request, reply) => {
+  app.post('/voice/status', { config: { endpoint: 'voice_status', channel: 'voice', statusCallback: true } }, async (request, reply) => {
     const params = request.body as TwilioParams
     const at = Date.now()
     // Status callbacks are not on the caller's path: waiting for a load here (rarely: the number

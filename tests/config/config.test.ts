@@ -12,6 +12,7 @@ t.test('an empty environment gives a working development configuration', async (
   t.equal(config.database.poolMax, 10)
   t.equal(config.redisUrl, undefined)
   t.equal(config.publicBaseUrl, 'http://localhost:3000')
+  t.same(config.http, { headersTimeoutMs: 10_000, requestTimeoutMs: 15_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 72_000, maxConnections: 1024, bodyLimitBytes: 1_048_576 }, 'timeouts within Twilio\'s 15 s')
   t.equal(config.migrateOnStart, true)
   t.equal(config.demo, true, 'the embedded database seeds the demo')
   t.equal(config.twilio.authTokenGenerated, true)
@@ -24,6 +25,12 @@ t.test('every variable is read into the typed configuration', async (t) => {
     PORT: '8080',
     HOST: '127.0.0.1',
     METRICS_PORT: '9464',
+    HTTP_HEADERS_TIMEOUT_MS: '5000',
+    HTTP_REQUEST_TIMEOUT_MS: '12000',
+    HTTP_IDLE_TIMEOUT_MS: '30000',
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: '650000',
+    HTTP_MAX_CONNECTIONS: '4096',
+    BODY_LIMIT_BYTES: '65536',
     TRUST_PROXY: '10.0.0.0/8, 192.168.1.1',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
@@ -55,6 +62,7 @@ t.test('every variable is read into the typed configuration', async (t) => {
     port: 8080,
     host: '127.0.0.1',
     metricsPort: 9464,
+    http: { headersTimeoutMs: 5000, requestTimeoutMs: 12000, idleTimeoutMs: 30000, keepAliveTimeoutMs: 650000, maxConnections: 4096, bodyLimitBytes: 65536 },
     trustProxy: ['10.0.0.0/8', '192.168.1.1'],
     logLevel: 'warn',
     nodeEnv: 'production',
@@ -107,6 +115,8 @@ const refusals: Array<[string, Record<string, string>, RegExp]> = [
   ['production without a public URL', { NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 't' }, /PUBLIC_BASE_URL is required when NODE_ENV=production/],
   ['production without a JWT secret', { NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 't', PUBLIC_BASE_URL: 'https://e.example' }, /JWT_SECRET is required when NODE_ENV=production/],
   ['a short JWT secret', { JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32 characters/],
+  ['a headers timeout longer than the request timeout', { HTTP_HEADERS_TIMEOUT_MS: '20000' }, /HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS \(15000\)/],
+  ['a connection cap of zero', { HTTP_MAX_CONNECTIONS: '0' }, /HTTP_MAX_CONNECTIONS must be between 1/],
   ['a tax rate above 1', { TAX_RATE: '1.5' }, /TAX_RATE must be a decimal rate between 0 and 1/],
 ]
 

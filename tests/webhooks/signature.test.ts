@@ -2,8 +2,9 @@
  * The hand-written signature validator accepts exactly what twilio-node's validateRequest accepts
  * for the same full URL and form parameters, and rejects everything else without throwing.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import twilio from 'twilio'
+import { createHash } from 'node:crypto'
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring'
 import { computeSignature, createSignatureValidator } from '../../src/webhooks/signature.js'
 
@@ -161,6 +162,26 @@ t.test('a URL carrying bodySHA256 (a JSON-body webhook) is rejected, though vali
   t.equal(validator.isValid(path, {}, signature), false)
 })
 
+const sha256 = (body: string) => createHash('sha256').update(body, 'utf8').digest('hex')
+
+t.test('a JSON body is accepted when the URL with its bodySHA256 is signed and the hash is the body\'s, as validateRequestWithBody accepts it', async (t) => {
+  const validator = createSignatureValidator('https://mycompany.com', [TOKEN])
+  const body = '{"CallSid":"CA1234567890ABCDE","To":"+18005551212"}'
+  const path = `/myapp.php?foo=1&bodySHA256=${sha256(body)}`
+  const signature = twilio.getExpectedTwilioSignature(TOKEN, 'https://mycompany.com' + path, {})
+  t.equal(twilio.validateRequestWithBody(TOKEN, signature, 'https://mycompany.com' + path, body), true)
+  t.equal(validator.isValidWithBody(path, Buffer.from(body), signature), true)
+  // The body changed, the hash left out, or the signature made over form parameters instead.
+  t.equal(validator.isValidWithBody(path, Buffer.from(body + ' '), signature), false, 'another body')
+  t.equal(validator.isValidWithBody('/myapp.php?foo=1', Buffer.from(body), twilio.getExpectedTwilioSignature(TOKEN, 'https://mycompany.com/myapp.php?foo=1', {})), false, 'no bodySHA256')
+  t.equal(validator.isValid(path, {}, signature), false, 'not as a form body')
+  t.equal(validator.isValidWithBody(path, 'not bytes' as unknown as Uint8Array, signature), false, 'not bytes')
+  // The hash covers the bytes as sent: bytes that are not UTF-8 are not read as text first.
+  const raw = Buffer.from([0x7b, 0xff, 0xfe, 0x7d])
+  const rawPath = `/x?bodySHA256=${createHash('sha256').update(raw).digest('hex')}`
+  t.equal(validator.isValidWithBody(rawPath, raw, twilio.getExpectedTwilioSignature(TOKEN, 'https://mycompany.com' + rawPath, {})), true, 'raw bytes')
+})
+
 t.test('a base URL that cannot work is refused when the validator is built', async (t) => {
   t.throws(() => createSignatureValidator('ftp://mycompany.com', [TOKEN]))
   t.throws(() => createSignatureValidator('mycompany.com', [TOKEN]))
@@ -183,7 +204,8 @@ function prng(seed: number): () => number {
   }
 }
 
-t.test('random requests are accepted exactly when validateRequest accepts them (property)', async (t) => {
+/** Seeded random choices for a property test; the seed is printed so a failure can be replayed. */
+function generators(t: Test) {
   // A fresh seed each run widens the search; a failure names its seed to replay it.
   const seed = Number(process.env.SIGNATURE_SEED ?? Date.now() % 2 ** 31)
   t.comment(`seed ${seed} (reproduce with SIGNATURE_SEED=${seed})`)
@@ -196,6 +218,11 @@ t.test('random requests are accepted exactly when validateRequest accepts them (
     for (let i = int(max + 1); i > 0; i--) s += pick(pool)
     return s
   }
+  return { seed, int, pick, chance, text }
+}
+
+t.test('random requests are accepted exactly when validateRequest accepts them (property)', async (t) => {
+  const { seed, int, pick, chance, text } = generators(t)
 
   // Characters a URL can carry that `new URL()` or the legacy querystring treat specially.
   const urlChars = [
@@ -324,6 +351,50 @@ t.test('random requests are accepted exactly when validateRequest accepts them (
   t.ok(accepted > CASES * 0.3, 'a good share of random requests is valid')
   t.ok(CASES - accepted > CASES * 0.3, 'a good share of random requests is invalid')
   t.ok(acceptedByFallback > CASES * 0.05, 'the normalized and legacy forms are exercised')
+})
+
+t.test('random JSON-body requests are accepted exactly when validateRequestWithBody accepts them (property)', async (t) => {
+  const { seed, int, pick, chance, text } = generators(t)
+  const bodyChars = ['{', '}', '"', ':', ',', 'a', 'Z', '1', ' ', 'null', 'é', '😀', '\\', '\n', '[', ']']
+  const queryChars = ['a', 'b', '=', '&', '%20', '+', "'", '%zz', 'é', '?', '/']
+  const bases = ['https://mycompany.com', 'http://localhost:3000', 'https://mycompany.com:443/edge', 'HTTPS://Edge.Example.COM']
+  const tokens = ['token-a-0123456789abcdef0123456789ab', 'token-b-fedcba9876543210fedcba987654']
+
+  const CASES = Number(process.env.SIGNATURE_CASES ?? 4000) / 2
+  let accepted = 0
+  let mismatches = 0
+  for (let i = 0; i < CASES && mismatches < 5; i++) {
+    const base = pick(bases)
+    const configured = chance(0.3) ? tokens : tokens.slice(0, 1)
+    const body = text(bodyChars, 40)
+    const sentBody = chance(0.1) ? body + 'x' : body
+    // Where the hash sits, whether it is the body's, and whether it is there at all.
+    const hash = chance(0.1) ? sha256(body + 'y') : chance(0.05) ? sha256(body).toUpperCase() : sha256(body)
+    const hashParam = chance(0.05) ? '' : `bodySHA256=${hash}`
+    const query = [chance(0.5) ? text(queryChars, 6) : '', hashParam, chance(0.3) ? text(queryChars, 6) : ''].filter(Boolean).join('&')
+    const pathAndQuery = `/twilio/${text(['voice', 'sms', 'a', '%41', '.'], 3)}${query ? '?' + query : ''}`
+    const fullUrl = base.replace(/\/+$/, '') + pathAndQuery
+    const signedUrl = chance(0.1) ? fullUrl.replace('/twilio', '/other') : fullUrl
+    const signer = chance(0.1) ? 'token-c-not-configured' : pick(configured)
+    const signature = twilio.getExpectedTwilioSignature(signer, signedUrl, {})
+
+    const expected = configured.some((token) => {
+      try {
+        return twilio.validateRequestWithBody(token, signature, fullUrl, sentBody)
+      } catch {
+        return false
+      }
+    })
+    const actual = createSignatureValidator(base, configured).isValidWithBody(pathAndQuery, Buffer.from(sentBody, 'utf8'), signature)
+    if (actual !== expected) {
+      mismatches++
+      t.fail(`case ${i} (seed ${seed}): isValidWithBody ${actual}, validateRequestWithBody ${expected}`, { base, pathAndQuery, signedUrl, sentBody })
+    }
+    if (expected) accepted++
+  }
+  t.equal(mismatches, 0, `isValidWithBody agrees with validateRequestWithBody on ${CASES} random requests (seed ${seed})`)
+  t.ok(accepted > CASES * 0.3, 'a good share of random requests is valid')
+  t.ok(CASES - accepted > CASES * 0.2, 'a good share of random requests is invalid')
 })
 
 t.test('computeSignature signs exactly as twilio-node does', async (t) => {
