@@ -8,12 +8,20 @@ import { parseRateCard, type RateCard } from './ingest/rate-card.js'
  */
 export interface AppConfig {
   port: number
+  /** Where to listen; loopback unless NODE_ENV=production, so a local run (whose banner prints an admin key) is not reachable from the network. */
   host: string
   /**
    * Set: /metrics is served on its own listener on this port (bound to HOST) and not on the main
    * port, so it can stay off the public network. Unset: /metrics on the main port.
    */
   metricsPort: number | undefined
+  /**
+   * Set: /metrics on the main port answers only `Authorization: Bearer <this>`. Unset: in
+   * production the main port does not serve /metrics at all (404); elsewhere it is open.
+   */
+  metricsToken: string | undefined
+  /** Serve the OpenAPI document and its UI at /docs (default: everywhere but production). */
+  docsEnabled: boolean
   /**
    * Which proxies' X-Forwarded-For to believe (Fastify's trustProxy): false, true (any), or a
    * list of addresses/CIDRs. Behind a load balancer it makes `request.ip` the client's, so
@@ -111,8 +119,10 @@ const optionalText = z
 const envSchema = (role: ProcessRole) => z
   .object({
     PORT: integerString(0, 65535).default(3000),
-    HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
+    HOST: z.string().trim().min(1, 'must not be empty').optional(),
     METRICS_PORT: optionalText.pipe(integerString(1, 65535).optional()),
+    METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+    DOCS_ENABLED: booleanString.optional(),
     TRUST_PROXY: z
       .string()
       .trim()
@@ -204,8 +214,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
   if (authTokenGenerated) tokens.push(randomBytes(16).toString('hex'))
   return {
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     metricsPort: e.METRICS_PORT,
+    metricsToken: e.METRICS_TOKEN,
+    docsEnabled: e.DOCS_ENABLED ?? e.NODE_ENV !== 'production',
     trustProxy:
       e.TRUST_PROXY === 'true' ? true
       : e.TRUST_PROXY === 'false' ? false
