@@ -71,7 +71,7 @@ export async function build(config: AppConfig): Promise<FastifyInstance> {
 
   try {
     await app.register(errorHandler)
-    await app.register(metrics)
+    await app.register(metrics, { config })
     await app.register(database, { config })
     await app.register(redis, { config })
     await app.register(bootstrap, { config })
@@ -88,7 +88,7 @@ export async function build(config: AppConfig): Promise<FastifyInstance> {
       metrics: app.metrics,
       validator: createSignatureValidator(config.publicBaseUrl, config.twilio.authTokens),
     })
-    await app.register(openapi)
+    await app.register(openapi, { config })
     await app.register(apiScope, { prefix: '/api/v1', config })
     await app.ready()
   } catch (err) {

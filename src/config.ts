@@ -8,6 +8,7 @@ import { parseRateCard, type RateCard } from './ingest/rate-card.js'
  */
 export interface AppConfig {
   port: number
+  /** Where to listen; loopback unless NODE_ENV=production, so a local run (whose banner prints an admin key) is not reachable from the network. */
   host: string
   /**
    * Set: /metrics is served on its own listener on this port (bound to HOST) and not on the main
@@ -16,6 +17,13 @@ export interface AppConfig {
   metricsPort: number | undefined
   /** Timeouts and bounds of the HTTP server (README: Timeouts and limits). */
   http: HttpLimits
+  /**
+   * Set: /metrics on the main port answers only `Authorization: Bearer <this>`. Unset: in
+   * production the main port does not serve /metrics at all (404); elsewhere it is open.
+   */
+  metricsToken: string | undefined
+  /** Serve the OpenAPI document and its UI at /docs (default: everywhere but production). */
+  docsEnabled: boolean
   /**
    * Which proxies' X-Forwarded-For to believe (Fastify's trustProxy): false, true (any), or a
    * list of addresses/CIDRs. Behind a load balancer it makes `request.ip` the client's, so
@@ -133,7 +141,7 @@ const optionalText = z
 const envSchema = (role: ProcessRole) => z
   .object({
     PORT: integerString(0, 65535).default(3000),
-    HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
+    HOST: z.string().trim().min(1, 'must not be empty').optional(),
     METRICS_PORT: optionalText.pipe(integerString(1, 65535).optional()),
     HTTP_HEADERS_TIMEOUT_MS: integerString(100, 600_000).default(10_000),
     HTTP_REQUEST_TIMEOUT_MS: integerString(100, 600_000).default(15_000),
@@ -141,6 +149,8 @@ const envSchema = (role: ProcessRole) => z
     HTTP_KEEP_ALIVE_TIMEOUT_MS: integerString(100, 3_600_000).default(72_000),
     HTTP_MAX_CONNECTIONS: integerString(1, 1_000_000).default(1024),
     BODY_LIMIT_BYTES: integerString(1024, 104_857_600).default(1_048_576),
+    METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+    DOCS_ENABLED: booleanString.optional(),
     TRUST_PROXY: z
       .string()
       .trim()
@@ -236,7 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
   if (authTokenGenerated) tokens.push(randomBytes(16).toString('hex'))
   return {
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     metricsPort: e.METRICS_PORT,
     http: {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
@@ -246,6 +256,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
       maxConnections: e.HTTP_MAX_CONNECTIONS,
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
     },
+    metricsToken: e.METRICS_TOKEN,
+    docsEnabled: e.DOCS_ENABLED ?? e.NODE_ENV !== 'production',
     trustProxy:
       e.TRUST_PROXY === 'true' ? true
       : e.TRUST_PROXY === 'false' ? false

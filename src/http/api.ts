@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet'
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import analyticsRoutes from '../api/analytics/routes.js'
 import apiKeyRoutes from '../api/api-keys/routes.js'
@@ -19,6 +20,7 @@ import type { AppConfig } from '../config.js'
 import apiMetrics from '../plugins/api-metrics.js'
 import audit, { MUTATING_METHODS } from '../plugins/audit.js'
 import authenticate from '../plugins/authenticate.js'
+import { noStore, securityHeaders } from './security-headers.js'
 
 /**
  * Refuses, at start-up, a route that does not say who may call it, (when it changes
@@ -46,6 +48,10 @@ export default async function apiScope(app: FastifyInstance, opts: { config: App
   app.addHook('onRoute', requireAccessAndAudit)
   // The API speaks JSON only: any other body is a 415, not a string that fails validation.
   app.removeContentTypeParser(['text/plain'])
+  // Here and on /docs only (plugins/openapi.ts): the Twilio scope is a hot path whose only
+  // client, Twilio, is no browser and ignores these headers.
+  await app.register(helmet, securityHeaders(opts.config))
+  noStore(app)
   await app.register(audit)
   await app.register(authenticate, { config: opts.config })
   await app.register(apiMetrics)

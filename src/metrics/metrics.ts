@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 /** The Twilio REST operations did-edge makes: the whole label vocabulary of the Twilio metrics. */
-export const TWILIO_OPERATIONS = ['search', 'price_list', 'buy', 'update', 'release', 'list'] as const
+export const TWILIO_OPERATIONS = ['search', 'price_list', 'buy', 'fetch', 'update', 'release', 'list'] as const
 export type TwilioOperation = (typeof TWILIO_OPERATIONS)[number]
 
 export const OUTBOUND_DELIVERY_STATUSES = ['delivered', 'failed', 'retrying', 'abandoned'] as const

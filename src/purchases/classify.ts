@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
+import { type PhoneNumber, parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import type { NumberType } from '../generated/prisma/client.js'
 
 export interface NumberClass {
@@ -17,7 +17,20 @@ export interface NumberClass {
  */
 export function classifyNumber(e164: string): NumberClass | null {
   const parsed = parsePhoneNumberFromString(e164)
-  if (parsed === undefined || parsed.country === undefined) return null
+  return parsed === undefined ? null : classOf(parsed)
+}
+
+/**
+ * The same for a number that is valid by that metadata (in a range its country's plan assigns);
+ * null for one that is not. The country is the one the number belongs to, so "+1 604" is CA.
+ */
+export function classifyValidNumber(e164: string): NumberClass | null {
+  const parsed = parsePhoneNumberFromString(e164)
+  return parsed?.isValid() ? classOf(parsed) : null
+}
+
+function classOf(parsed: PhoneNumber): NumberClass | null {
+  if (parsed.country === undefined) return null
   const type = parsed.getType()
   const numberType: NumberType = type === 'TOLL_FREE' ? 'TOLL_FREE' : type === 'MOBILE' ? 'MOBILE' : 'LOCAL'
   const areaCode = parsed.countryCallingCode === '1' ? parsed.nationalNumber.slice(0, 3) : null

@@ -1,5 +1,5 @@
 import { conflict, validationFailed } from '../errors.js'
-import type { PrismaClient } from '../generated/prisma/client.js'
+import type { NumberType, Prisma, PrismaClient } from '../generated/prisma/client.js'
 import { upstreamError } from '../twilio/client.js'
 import type { CountryPriceList } from '../twilio/numbers.js'
 import { monthlyPriceOf, type PriceBook } from '../twilio/prices.js'
@@ -9,6 +9,33 @@ import type { QuotedNumber } from './items.js'
 
 const invalidNumber = (index: number, message: string) =>
   validationFailed(`phoneNumbers[${index}]: ${message}`, [{ path: `phoneNumbers[${index}]`, message }])
+
+/** What did-edge charges for a number: Twilio's monthly price for its type, did-edge's own setup fee. */
+export interface ListPrice {
+  monthlyPrice: Prisma.Decimal
+  setupPrice: Prisma.Decimal
+  currency: string
+}
+
+/** A country's price list (cached by the price book), or the API's 502 when Twilio cannot give it. */
+export async function countryPriceList(prices: PriceBook, country: string): Promise<CountryPriceList> {
+  try {
+    return await prices.country(country)
+  } catch (err) {
+    throw upstreamError(`list the prices of numbers in ${country}`, err)
+  }
+}
+
+/** The price of a number of `numberType` on a country's list; null when Twilio lists none. */
+export function listPriceOf(list: CountryPriceList, numberType: NumberType): ListPrice | null {
+  const price = monthlyPriceOf(list, numberType)
+  return price === null ? null : { monthlyPrice: price.amount, setupPrice: setupFeeOf(numberType), currency: price.currency }
+}
+
+/** Why a number has no list price. */
+export function unpricedText(numberType: NumberType, countryCode: string): string {
+  return `Twilio lists no monthly price for ${numberType.toLowerCase().replace('_', '-')} numbers in ${countryCode}`
+}
 
 /**
  * What each requested number is and costs, before anything is written or bought: its country
@@ -35,23 +62,13 @@ export async function quoteNumbers(prisma: PrismaClient, prices: PriceBook, phon
 
   const countries = [...new Set(classes.map((c) => c.countryCode))]
   const lists = new Map<string, CountryPriceList>()
-  await Promise.all(
-    countries.map(async (country) => {
-      try {
-        lists.set(country, await prices.country(country))
-      } catch (err) {
-        throw upstreamError(`list the prices of numbers in ${country}`, err)
-      }
-    }),
-  )
+  await Promise.all(countries.map(async (country) => lists.set(country, await countryPriceList(prices, country))))
 
   const quoted = classes.map((cls, index): QuotedNumber => {
     const phoneNumber = phoneNumbers[index]!
-    const price = monthlyPriceOf(lists.get(cls.countryCode)!, cls.numberType)
-    if (price === null) {
-      throw invalidNumber(index, `Twilio lists no monthly price for ${cls.numberType.toLowerCase().replace('_', '-')} numbers in ${cls.countryCode}`)
-    }
-    return { phoneNumber, ...cls, monthlyPrice: price.amount, setupPrice: setupFeeOf(cls.numberType), currency: price.currency }
+    const price = listPriceOf(lists.get(cls.countryCode)!, cls.numberType)
+    if (price === null) throw invalidNumber(index, unpricedText(cls.numberType, cls.countryCode))
+    return { phoneNumber, ...cls, ...price }
   })
   const currencies = new Set(quoted.map((q) => q.currency))
   if (currencies.size > 1) {

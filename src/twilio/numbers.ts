@@ -1,6 +1,6 @@
 import type { NumberCapability } from '../generated/prisma/client.js'
 import type { Metrics, TwilioOperation } from '../metrics/metrics.js'
-import type { TwilioClient } from './client.js'
+import { type TwilioClient, twilioRefusal } from './client.js'
 import type { TwilioNumberSettings, TwilioWebhookConfig } from './webhook-urls.js'
 
 /**
@@ -216,6 +216,16 @@ export class TwilioNumbers {
       }),
     )
     return owned(created)
+  }
+
+  /** The account's number with this SID (PN…), or null when the account has none such. */
+  async fetchOwned(sid: string): Promise<OwnedNumber | null> {
+    try {
+      return owned(await this.call('fetch', () => this.client.api.v2010.accounts(this.accountSid).incomingPhoneNumbers(sid).fetch()))
+    } catch (err) {
+      if (twilioRefusal(err)?.status === 404) return null
+      throw err
+    }
   }
 
   /** The account's number with exactly this E.164 number, or null. */

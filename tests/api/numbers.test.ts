@@ -11,8 +11,8 @@ t.test('numbers API', async (t) => {
     app.inject({ method: 'POST', url: '/api/v1/numbers', headers, payload: payload as object })
 
   t.test('registering a number answers 201 with the number and its id at the top level', async (t) => {
-    const body = numberBody({ friendlyName: 'Sales line', setupPrice: 0.5, region: 'CA', locality: 'San Francisco', areaCode: '415' })
-    const res = await post(alice.auth, body)
+    const body = numberBody({ friendlyName: 'Sales line', monthlyPrice: '1.15', setupPrice: 0.5, region: 'CA', locality: 'San Francisco', areaCode: '415', userId: alice.user.id })
+    const res = await post(admin.auth, body)
     t.equal(res.statusCode, 201)
     const number = res.json()
     t.type(number.id, 'string')
@@ -31,19 +31,54 @@ t.test('numbers API', async (t) => {
     t.equal(stored.phoneNumber, body.phoneNumber)
   })
 
-  t.test('a duplicate phone number or Twilio SID answers 409 and writes nothing', async (t) => {
+  t.test('without Twilio the answer says that ownership was not verified', async (t) => {
+    const res = await post(admin.auth, numberBody({ monthlyPrice: '2' }))
+    t.equal(res.statusCode, 201)
+    t.equal(res.json().ownershipVerified, false)
+    t.match(res.json().warnings, [/^ownership not verified: Twilio is not configured/])
+  })
+
+  t.test('only administrators set prices: anyone else naming one gets 403 naming the field and nothing is written', async (t) => {
+    for (const field of ['monthlyPrice', 'setupPrice']) {
+      const before = await app.db.prisma.number.count()
+      const res = await post(alice.auth, numberBody({ [field]: '0' }))
+      t.equal(res.statusCode, 403, field)
+      t.equal(res.json().code, 'FORBIDDEN')
+      t.match(res.json().message, new RegExp(`^${field}: only administrators set prices`))
+      t.equal(await app.db.prisma.number.count(), before, 'nothing written')
+    }
+  })
+
+  t.test('without Twilio a user registers without a price list: price 0, and the answer says so', async (t) => {
+    const res = await post(alice.auth, numberBody())
+    t.equal(res.statusCode, 201)
+    t.match(res.json(), { userId: alice.user.id, monthlyPrice: '0', setupPrice: null, ownershipVerified: false })
+    t.match(res.json().warnings, [/^ownership not verified/, /^monthlyPrice 0: without Twilio there is no price list/])
+  })
+
+  t.test('a duplicate phone number or Twilio SID answers 409 naming the field, whoever registered it, and writes nothing', async (t) => {
     const body = numberBody()
     t.equal((await post(alice.auth, body)).statusCode, 201)
     const samePhone = await post(alice.auth, numberBody({ phoneNumber: body.phoneNumber }))
     t.equal(samePhone.statusCode, 409)
     t.equal(samePhone.json().code, 'CONFLICT')
+    t.equal(samePhone.json().message, 'phoneNumber: is already registered in did-edge')
     const sameSid = await post(bob.auth, numberBody({ twilioSid: body.twilioSid }))
     t.equal(sameSid.statusCode, 409)
+    t.equal(sameSid.json().message, 'twilioSid: is already registered in did-edge')
+    const othersNumber = await post(bob.auth, numberBody({ phoneNumber: body.phoneNumber }))
+    t.equal(othersNumber.statusCode, 409)
+    t.notMatch(othersNumber.body, alice.user.id, "another tenant's number: who owns it is not said")
+    t.notMatch(othersNumber.body, alice.user.email)
     t.equal(await app.db.prisma.number.count({ where: { twilioSid: body.twilioSid } }), 1)
+    t.equal(await app.db.prisma.number.count({ where: { phoneNumber: body.phoneNumber } }), 1)
   })
 
   const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
     ['a phone number that is not E.164', { phoneNumber: '4155550123' }, /^phoneNumber: must be an E\.164 number/],
+    ['an E.164 number in no range of its plan', { phoneNumber: '+14151234567' }, /^phoneNumber: \+14151234567 is not a valid number of US$/],
+    ['a number of another country', { phoneNumber: '+16045550123' }, /^phoneNumber: \+16045550123 is not a valid number of US \(it is a number of CA\)/],
+    ['a toll-free number registered as a local one', { phoneNumber: '+18005550100' }, /^numberType: \+18005550100 is a TOLL_FREE number, not LOCAL/],
     ['a malformed Twilio SID', { twilioSid: 'PN123' }, /^twilioSid: /],
     ['an unknown number type', { numberType: 'VANITY' }, /^numberType: /],
     ['no capabilities', { capabilities: [] }, /^capabilities: at least one capability/],
@@ -98,7 +133,7 @@ t.test('numbers API', async (t) => {
   })
 
   t.test('a number is read by its owner and by administrators; to anyone else it does not exist', async (t) => {
-    const created = (await post(alice.auth, numberBody())).json()
+    const { ownershipVerified: _verified, warnings: _warnings, ...created } = (await post(alice.auth, numberBody())).json()
     const get = (headers: Record<string, string>) => app.inject({ method: 'GET', url: `/api/v1/numbers/${created.id}`, headers })
     const own = await get(alice.auth)
     t.equal(own.statusCode, 200)

@@ -1,6 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
+import { twilioEnv } from '../helpers/twilio.js'
 
 /** Every route of the management API, as the issues list them: the document must show each. */
 const API_ROUTES = [
@@ -138,4 +139,20 @@ t.test('the OpenAPI document', async (t) => {
     t.match(ui.headers['content-type'], /text\/html/)
     t.match(ui.body, /swagger/i)
   })
+})
+
+t.test('in production /docs is off unless DOCS_ENABLED=true', async (t) => {
+  const production = { ...twilioEnv, NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(40) }
+  const off = await buildTestApp(t, production)
+  for (const url of ['/docs', '/docs/', '/docs/json', '/docs/static/swagger-ui-bundle.js']) {
+    t.equal((await off.inject({ url })).statusCode, 404, url)
+  }
+  const on = await buildTestApp(t, { ...production, DOCS_ENABLED: 'true' })
+  t.equal((await on.inject({ url: '/docs/json' })).statusCode, 200)
+})
+
+t.test('DOCS_ENABLED=false turns /docs off outside production too', async (t) => {
+  const app = await buildTestApp(t, { DOCS_ENABLED: 'false' })
+  t.equal((await app.inject({ url: '/docs/json' })).statusCode, 404)
+  t.equal((await app.inject({ url: '/api/v1/users/me' })).statusCode, 401, 'the API itself is unaffected')
 })

@@ -4,7 +4,10 @@ import { ConfigError, loadConfig } from '../../src/config.js'
 t.test('an empty environment gives a working development configuration', async (t) => {
   const config = loadConfig({})
   t.equal(config.port, 3000)
+  t.equal(config.host, '127.0.0.1', 'a development run is reachable from this machine only')
   t.equal(config.metricsPort, undefined, '/metrics on the main port')
+  t.equal(config.metricsToken, undefined)
+  t.equal(config.docsEnabled, true, '/docs is served')
   t.equal(config.trustProxy, false, 'X-Forwarded-For is not believed unless told')
   t.equal(config.nodeEnv, 'development')
   t.equal(config.database.url, undefined, 'embedded database')
@@ -31,6 +34,8 @@ t.test('every variable is read into the typed configuration', async (t) => {
     HTTP_KEEP_ALIVE_TIMEOUT_MS: '650000',
     HTTP_MAX_CONNECTIONS: '4096',
     BODY_LIMIT_BYTES: '65536',
+    METRICS_TOKEN: 'm'.repeat(24),
+    DOCS_ENABLED: 'true',
     TRUST_PROXY: '10.0.0.0/8, 192.168.1.1',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
@@ -63,6 +68,8 @@ t.test('every variable is read into the typed configuration', async (t) => {
     host: '127.0.0.1',
     metricsPort: 9464,
     http: { headersTimeoutMs: 5000, requestTimeoutMs: 12000, idleTimeoutMs: 30000, keepAliveTimeoutMs: 650000, maxConnections: 4096, bodyLimitBytes: 65536 },
+    metricsToken: 'm'.repeat(24),
+    docsEnabled: true,
     trustProxy: ['10.0.0.0/8', '192.168.1.1'],
     logLevel: 'warn',
     nodeEnv: 'production',
@@ -117,6 +124,8 @@ const refusals: Array<[string, Record<string, string>, RegExp]> = [
   ['a short JWT secret', { JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32 characters/],
   ['a headers timeout longer than the request timeout', { HTTP_HEADERS_TIMEOUT_MS: '20000' }, /HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS \(15000\)/],
   ['a connection cap of zero', { HTTP_MAX_CONNECTIONS: '0' }, /HTTP_MAX_CONNECTIONS must be between 1/],
+  ['a short metrics token', { METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
+  ['a docs switch that is not a boolean', { DOCS_ENABLED: 'sometimes' }, /DOCS_ENABLED must be true or false/],
   ['a tax rate above 1', { TAX_RATE: '1.5' }, /TAX_RATE must be a decimal rate between 0 and 1/],
 ]
 
@@ -131,6 +140,23 @@ for (const [what, env, message] of refusals) {
     }
   })
 }
+
+t.test('HOST defaults to loopback outside production and to every interface in production', async (t) => {
+  const production = { NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 't', PUBLIC_BASE_URL: 'https://e.example', JWT_SECRET: 's'.repeat(32) }
+  t.equal(loadConfig({ NODE_ENV: 'development' }).host, '127.0.0.1')
+  t.equal(loadConfig({ NODE_ENV: 'test' }).host, '127.0.0.1')
+  t.equal(loadConfig(production).host, '0.0.0.0', 'a container must be reachable from outside itself')
+  t.equal(loadConfig({ ...production, HOST: '10.1.2.3' }).host, '10.1.2.3', 'an explicit HOST wins')
+  t.equal(loadConfig({ HOST: '0.0.0.0' }).host, '0.0.0.0')
+})
+
+t.test('docs are served by default outside production only; DOCS_ENABLED decides either way', async (t) => {
+  const production = { NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 't', PUBLIC_BASE_URL: 'https://e.example', JWT_SECRET: 's'.repeat(32) }
+  t.equal(loadConfig(production).docsEnabled, false)
+  t.equal(loadConfig({ ...production, DOCS_ENABLED: 'true' }).docsEnabled, true)
+  t.equal(loadConfig({ NODE_ENV: 'test' }).docsEnabled, true)
+  t.equal(loadConfig({ DOCS_ENABLED: 'false' }).docsEnabled, false)
+})
 
 t.test('secret values are never echoed in a configuration error', async (t) => {
   try {

@@ -25,18 +25,21 @@ export async function createUserWithKey(prisma: PrismaClient, role: UserRole = '
 }
 
 let counter = 0
-/** A valid body for POST /api/v1/numbers with a unique number and SID. */
+/**
+ * A valid body for POST /api/v1/numbers with a unique number and SID: a San Francisco number
+ * (valid for libphonenumber: the exchange starts with 2-9) and no price, which only
+ * administrators may set.
+ */
 export function numberBody(overrides: Record<string, unknown> = {}) {
   counter += 1
-  const suffix = String(1000000 + counter + Math.floor(Math.random() * 1000) * 1000).slice(-7)
+  const subscriber = String(Math.floor(Math.random() * 1000) * 1000 + counter).padStart(6, '0').slice(-6)
   return {
-    phoneNumber: `+1415${suffix}`,
+    phoneNumber: `+1415${2 + (counter % 8)}${subscriber}`,
     twilioSid: `PN${randomBytes(16).toString('hex')}`,
     twilioAccountSid: `AC${'a'.repeat(32)}`,
     countryCode: 'US',
     numberType: 'LOCAL',
     capabilities: ['VOICE', 'SMS'],
-    monthlyPrice: '1.15',
     ...overrides,
   }
 }

@@ -211,7 +211,7 @@ t.test('Twilio webhooks', async (t) => {
 
   t.test('a number whose stored configuration cannot compile answers the safe default', async (t) => {
     // Written behind the API's back (the API would refuse it): the webhook must still answer.
-    const broken = await prisma.number.create({ data: { ...numberBody({ phoneNumber: '+14155550177' }), userId: owner.user.id } as never })
+    const broken = await prisma.number.create({ data: { ...numberBody({ phoneNumber: '+14155550177', monthlyPrice: '1.15' }), userId: owner.user.id } as never })
     await prisma.numberConfiguration.create({
       data: { numberId: broken.id, name: 'broken', isActive: true, routingRules: { defaultAction: 'forward', timeBasedRules: 'nope' } },
     })

@@ -8,10 +8,12 @@ import {
   createNumberBodySchema,
   idParamsSchema,
   numberDetailSchema,
+  numberRegistrationSchema,
   numberSchema,
   toNumberView,
 } from './schemas.js'
-import { createNumber, getNumberDetail, listNumbers } from './service.js'
+import { registerNumber } from './registration.js'
+import { getNumberDetail, listNumbers } from './service.js'
 import numberTwilioRoutes from './twilio-routes.js'
 
 const numberRoutes: FastifyPluginAsyncZod<{ config: AppConfig }> = async (app, { config }) => {
@@ -25,18 +27,32 @@ const numberRoutes: FastifyPluginAsyncZod<{ config: AppConfig }> = async (app, {
       config: { access: 'write:numbers', audit: { action: 'CREATE', resource: 'number' } },
       schema: {
         summary: 'Register a number the Twilio account already owns',
+        description:
+          'With Twilio configured, the account must own `twilioSid` as `phoneNumber` on `twilioAccountSid` (400 naming the ' +
+          'field otherwise); without it (development) the answer has `ownershipVerified: false` and says so in `warnings`, ' +
+          'and in production only administrators may register. `phoneNumber` must be a valid number of `countryCode`. ' +
+          'A number or SID registered already, by anyone, is 409. Only administrators set `monthlyPrice` and `setupPrice` ' +
+          "(403 otherwise); everyone else gets the price list's price for the number's type, which must then be what the number is.",
         tags: ['numbers'],
         body: createNumberBodySchema,
-        response: { 201: numberSchema, 400: errorBodySchema, 403: errorBodySchema, 409: errorBodySchema },
+        response: {
+          201: numberRegistrationSchema,
+          400: errorBodySchema,
+          403: errorBodySchema,
+          409: errorBodySchema,
+          502: errorBodySchema,
+          503: errorBodySchema,
+        },
       },
     },
     async (request, reply) => {
-      const number = await createNumber(prisma, request.principal, request.body)
-      request.audit.resourceId = number.id
-      request.audit.newValues = number
+      const deps = { twilio: app.twilio, production: config.nodeEnv === 'production' }
+      const { row, ownershipVerified, warnings } = await registerNumber(prisma, deps, request.principal, request.body)
+      request.audit.resourceId = row.id
+      request.audit.newValues = row
       // A webhook may have cached this number as unknown: route it from now on.
-      await app.routingCache.invalidate([number.phoneNumber])
-      return reply.code(201).send(toNumberView(number))
+      await app.routingCache.invalidate([row.phoneNumber])
+      return reply.code(201).send({ ...toNumberView(row), ownershipVerified, warnings })
     },
   )
 

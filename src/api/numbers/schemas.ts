@@ -35,8 +35,8 @@ export const createNumberBodySchema = z.strictObject({
   countryCode: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US'),
   numberType: numberTypeSchema,
   capabilities: z.array(capabilitySchema).min(1, 'at least one capability').refine((c) => new Set(c).size === c.length, 'must not repeat'),
-  monthlyPrice: moneySchema,
-  setupPrice: moneySchema.optional(),
+  monthlyPrice: moneySchema.optional().describe("Administrators only. Absent: Twilio's list price for the number's country and type"),
+  setupPrice: moneySchema.optional().describe("Administrators only. Absent: did-edge's setup fee for the type"),
   friendlyName: z.string().trim().min(1).max(200).optional(),
   region: z.string().trim().min(1).max(100).optional(),
   locality: z.string().trim().min(1).max(100).optional(),
@@ -90,6 +90,14 @@ export const numberSchema = z.object({
 })
 
 export type NumberView = z.infer<typeof numberSchema>
+
+/** POST /numbers answers the number and what registration could not check. */
+export const numberRegistrationSchema = numberSchema.extend({
+  ownershipVerified: z
+    .boolean()
+    .describe('True when Twilio confirmed that the configured account owns `twilioSid` as `phoneNumber`; false without Twilio (development)'),
+  warnings: z.array(z.string()).describe('What was not verified or not priced, in words (empty when everything was)'),
+})
 
 /** The API's view of a number row: decimals as strings, instants as ISO strings. */
 export function toNumberView(n: NumberRow): NumberView {
