@@ -6,6 +6,7 @@ import { buildTestApp } from '../helpers/app.js'
 const API_ROUTES = [
   'POST /auth/register',
   'POST /auth/verify-email',
+  'POST /auth/verify-email/resend',
   'POST /auth/password-reset/request',
   'POST /auth/password-reset/confirm',
   'POST /auth/login',
