@@ -11,6 +11,7 @@ import bootstrap from './plugins/bootstrap.js'
 import database from './plugins/database.js'
 import errorHandler from './plugins/error-handler.js'
 import ingest from './plugins/ingest.js'
+import mail from './plugins/mail.js'
 import metrics from './plugins/metrics.js'
 import openapi from './plugins/openapi.js'
 import outboundWebhooks from './plugins/outbound-webhooks.js'
@@ -79,6 +80,7 @@ export async function build(config: AppConfig): Promise<FastifyInstance> {
     await app.register(routingCache, { config })
     await app.register(ingest, { config })
     await app.register(outboundWebhooks, { config })
+    await app.register(mail, { config })
     await app.register(billingJobs)
     await app.register(healthRoutes)
     await app.register(twilioScope, {

@@ -71,6 +71,18 @@ export interface AppConfig {
     registrationOpen: boolean
     /** Login and password-reset attempts allowed per IP and per email in one window. */
     rateLimit: { max: number; windowSeconds: number }
+    /** Registrations allowed per IP in one window. */
+    registrationRateLimit: { max: number; windowSeconds: number }
+    /** Unverified accounts may do nothing with the API but what verifying needs. */
+    requireEmailVerification: boolean
+  }
+  mail: {
+    /** smtp:// or smtps:// URL (with credentials); undefined: mails are logged (outside production) or wait. */
+    smtpUrl: string | undefined
+    /** The From header of every mail. */
+    from: string
+    /** Origin of the web pages the links in account mails lead to (/verify-email, /reset-password). */
+    appBaseUrl: string
   }
   billing: {
     /** Tax rate applied to orders and invoices, as a decimal string ("0.0825" = 8.25 %). */
@@ -194,6 +206,15 @@ const envSchema = (role: ProcessRole) => z
     REGISTRATION_OPEN: booleanString.default(true),
     AUTH_RATE_LIMIT_MAX: integerString(1, 100_000).default(10),
     AUTH_RATE_LIMIT_WINDOW_SECONDS: integerString(1, 86_400).default(900),
+    REGISTRATION_RATE_LIMIT_MAX: integerString(1, 100_000).default(10),
+    REGISTRATION_RATE_LIMIT_WINDOW_SECONDS: integerString(1, 86_400).default(3600),
+    REQUIRE_EMAIL_VERIFICATION: booleanString.optional(),
+    SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\/[^/?#]+/.test(v), 'must be an smtp:// or smtps:// URL'),
+    MAIL_FROM: optionalText.refine(
+      (v) => v === undefined || /^([^<>@]*<)?[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>?$/.test(v),
+      'must be an address, optionally with a name: did-edge <no-reply@example.com>',
+    ),
+    APP_BASE_URL: optionalText.pipe(httpUrl.optional()),
     TAX_RATE: z.string().trim().regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/, 'must be a decimal rate between 0 and 1 such as 0.0825').default('0'),
     PAYMENT_TERMS_DAYS: integerString(0, 365).default(30),
   })
@@ -213,6 +234,10 @@ const envSchema = (role: ProcessRole) => z
       }
       // A generated key would log every user out on each restart and differ between instances.
       if (env.JWT_SECRET === undefined) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' })
+      // Verification on and no way to send the mail: no new account could ever use the API.
+      if (env.SMTP_URL === undefined && env.REQUIRE_EMAIL_VERIFICATION !== false) {
+        ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when NODE_ENV=production (or set REQUIRE_EMAIL_VERIFICATION=false)' })
+      }
     }
   })
 
@@ -225,7 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment')
-      const got = typeof env[name] === 'string' && !/TOKEN|KEY|SECRET|PASSWORD|DATABASE_URL|REDIS_URL/.test(name)
+      const got = typeof env[name] === 'string' && !/TOKEN|KEY|SECRET|PASSWORD|DATABASE_URL|REDIS_URL|SMTP_URL/.test(name)
         ? ` (got "${env[name]}")`
         : ''
       return `${name} ${issue.message.replace(/^Invalid (input|option)(: )?/, 'is invalid: ')}${got}`
@@ -244,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
   // Outside production a missing token is replaced by one generated for this run, so the
   // webhook scope always verifies signatures; the start-up banner prints it for local testing.
   if (authTokenGenerated) tokens.push(randomBytes(16).toString('hex'))
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')
   return {
     port: e.PORT,
     host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
@@ -267,7 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, dataDir: e.DATA_DIR },
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
-    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicBaseUrl,
     twilio: {
       accountSid: e.TWILIO_ACCOUNT_SID,
       authTokens: tokens,
@@ -289,7 +315,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
       registrationOpen: e.REGISTRATION_OPEN,
       rateLimit: { max: e.AUTH_RATE_LIMIT_MAX, windowSeconds: e.AUTH_RATE_LIMIT_WINDOW_SECONDS },
+      registrationRateLimit: { max: e.REGISTRATION_RATE_LIMIT_MAX, windowSeconds: e.REGISTRATION_RATE_LIMIT_WINDOW_SECONDS },
+      requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION ?? e.NODE_ENV === 'production',
     },
+    mail: mailConfig(e.SMTP_URL, e.MAIL_FROM, e.APP_BASE_URL, publicBaseUrl),
     billing: { taxRate: e.TAX_RATE, paymentTermsDays: e.PAYMENT_TERMS_DAYS },
+  }
+}
+
+/** Mail settings; the sender defaults to no-reply at the public host name. */
+function mailConfig(smtpUrl: string | undefined, from: string | undefined, appBaseUrl: string | undefined, publicBaseUrl: string): AppConfig['mail'] {
+  return {
+    smtpUrl,
+    from: from ?? `did-edge <no-reply@${new URL(publicBaseUrl).hostname}>`,
+    appBaseUrl: (appBaseUrl ?? publicBaseUrl).replace(/\/+$/, ''),
   }
 }

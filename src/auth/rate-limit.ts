@@ -36,14 +36,23 @@ end
 return { count, ttl }
 `
 
+// Takes back one counted attempt, never below zero and never creating a key: a refund that
+// arrives after its window ended must not leave a counter without an expiry.
+const REFUND_SCRIPT = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then redis.call('DECR', KEYS[1]) end
+return 0
+`
+
 /** Sweep the in-memory map at most this often, and only once it has grown. */
 const SWEEP_INTERVAL_MS = 10_000
 const SWEEP_MIN_SIZE = 1_000
 
 /**
- * Fixed-window attempt counters (login, password reset), per key such as `login:ip:1.2.3.4`.
- * Every attempt counts, successful or not, so a guesser gains nothing from a lucky hit.
- * With Redis the counters are shared by all instances; if Redis fails, each instance counts on
+ * Fixed-window attempt counters (login, password reset, registration), per key such as
+ * `login:ip:1.2.3.4`. An attempt is counted before it is judged, so parallel attempts can never
+ * all slip under the limit; a caller that finds the attempt should not count (a successful
+ * login) refunds it afterwards. With Redis the counters are shared by all instances; if Redis fails, each instance counts on
  * its own rather than refusing logins or letting them through unlimited.
  */
 export class RateLimiter {
@@ -78,6 +87,29 @@ export class RateLimiter {
       return refused.reduce((a, b) => (b.retryAfterSeconds > a.retryAfterSeconds ? b : a))
     }
     return hits.reduce((a, b) => (b.count > a.count ? b : a), { count: 0, allowed: true, retryAfterSeconds: 1 })
+  }
+
+  /**
+   * Takes back one attempt counted under each key. A refund that lands in the window after
+   * the one it was counted in lowers that window's count by one: at most one attempt per
+   * refunded success, which is worth less than a second counter per window.
+   */
+  async refundAll(keys: string[]): Promise<void> {
+    await Promise.all(keys.map((k) => this.refund(k)))
+  }
+
+  private async refund(key: string): Promise<void> {
+    const { redis } = this.options
+    if (redis !== null) {
+      try {
+        await redis.eval(REFUND_SCRIPT, 1, `${this.options.keyPrefix}${key}`)
+        return
+      } catch (err) {
+        this.options.onRedisError?.(err)
+      }
+    }
+    const entry = this.memory.get(key)
+    if (entry !== undefined && entry.resetAt > this.now() && entry.count > 0) entry.count -= 1
   }
 
   private async hitRedis(redis: Redis, key: string): Promise<RateLimitHit> {

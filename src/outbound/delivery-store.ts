@@ -175,6 +175,7 @@ async function disableIfFailingTooLong(tx: Prisma.TransactionClient, endpointId:
     type: 'SYSTEM',
     priority: 'HIGH',
     category: 'webhooks',
+    channels: ['IN_APP', 'EMAIL'],
     title: 'Webhook endpoint disabled',
     message:
       `Deliveries to ${endpoint.url} have failed for more than 24 hours, so the endpoint was disabled. ` +

@@ -9,7 +9,7 @@ import type { Agent } from 'undici'
 import type { PrismaClient } from '../generated/prisma/client.js'
 import type { Metrics } from '../metrics/metrics.js'
 import { errorMessage, type IngestLogger } from '../ingest/logger.js'
-import { Backoff, Wakeup, sleep } from '../ingest/timing.js'
+import { OutboxLoop } from '../outbox/outbox-loop.js'
 import { claimDueDeliveries, countDueDeliveries, recordAttempt, releaseClaim, type AttemptRecord, type ClaimedDelivery } from './delivery-store.js'
 import { judgeAttempt, retryDelay } from './retry-policy.js'
 import { createDeliveryAgent, sendDelivery } from './sender.js'
@@ -37,33 +37,27 @@ export interface DeliveryWorkerOptions {
 }
 
 export class DeliveryWorker {
-  private readonly wakeup = new Wakeup()
-  // Aborted by stop(): ends waits at once.
-  private readonly stopped = new AbortController()
-  // Aborted when stop()'s grace runs out: cuts sends in flight short.
-  private readonly aborter = new AbortController()
+  private readonly loop: OutboxLoop
   private readonly agent: Agent
   private readonly now: () => Date
-  private readonly pollIntervalMs: number
   private readonly batchSize: number
-  private loop: Promise<void> | null = null
-  private stopping = false
-  private timer: { at: number; handle: NodeJS.Timeout } | null = null
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     this.now = options.now ?? (() => new Date())
-    this.pollIntervalMs = options.pollIntervalMs ?? 1000
     this.batchSize = options.batchSize ?? 10
     this.agent = createDeliveryAgent({ production: options.nodeEnv === 'production', resolve: options.resolve })
+    const { pollIntervalMs, shutdownGraceMs, logger } = options
+    const loop = { batchSize: this.batchSize, now: this.now, pollIntervalMs, shutdownGraceMs, logger }
+    this.loop = new OutboxLoop({ ...loop, runOnce: () => this.runOnce(), pollFailure: 'outbound webhooks: polling the delivery queue failed' })
   }
 
   start(): void {
-    this.loop ??= this.run()
+    this.loop.start()
   }
 
   /** Something was queued: look now rather than at the next poll. */
   wake(): void {
-    this.wakeup.wake()
+    this.loop.wake()
   }
 
   /**
@@ -71,26 +65,7 @@ export class DeliveryWorker {
    * the rest short and gives them back to the queue untried.
    */
   async stop(): Promise<void> {
-    if (this.stopping) return this.loop ?? undefined
-    this.stopping = true
-    this.stopped.abort()
-    if (this.timer) clearTimeout(this.timer.handle)
-    this.wakeup.wake()
-    const graceMs = this.options.shutdownGraceMs ?? 5000
-    const grace = setTimeout(() => this.aborter.abort(), graceMs)
-    // A claim stuck on an unreachable database must not hold the shutdown: its transaction
-    // ends with the connection, and the lease returns anything it held to the queue.
-    let giveUp: NodeJS.Timeout | undefined
-    const patience = new Promise<void>((resolve) => {
-      giveUp = setTimeout(resolve, graceMs + 1000)
-    })
-    try {
-      await Promise.race([this.loop, patience])
-    } finally {
-      clearTimeout(grace)
-      clearTimeout(giveUp)
-      await this.agent.destroy().catch(() => {})
-    }
+    await this.loop.stop(() => this.agent.destroy())
   }
 
   /** Claims one batch of due deliveries and sends them; returns how many were claimed. */
@@ -99,38 +74,6 @@ export class DeliveryWorker {
     await Promise.all(claimed.map((delivery) => this.deliver(delivery)))
     if (this.options.metrics) this.options.metrics.outboundDue.set(await countDueDeliveries(this.options.prisma, this.now()))
     return claimed.length
-  }
-
-  private async run(): Promise<void> {
-    const backoff = new Backoff(500, 30_000)
-    while (!this.stopping) {
-      let claimed = 0
-      try {
-        claimed = await this.runOnce()
-        backoff.reset()
-      } catch (err) {
-        // The database is away or refused the claim: say so once per failure, wait, try again.
-        const wait = backoff.next()
-        this.options.logger.warn({ err: errorMessage(err), retryInMs: wait }, 'outbound webhooks: polling the delivery queue failed')
-        await sleep(wait, this.stopped.signal)
-        continue
-      }
-      // A full batch means more may be due: go on without waiting.
-      if (claimed < this.batchSize && !this.stopping) await this.wakeup.wait(this.pollIntervalMs)
-    }
-  }
-
-  /** Wakes the loop at `at` (a retry due before the next poll). */
-  private wakeAt(at: Date): void {
-    const when = at.getTime()
-    if (this.stopping || (this.timer !== null && this.timer.at <= when)) return
-    if (this.timer) clearTimeout(this.timer.handle)
-    const handle = setTimeout(() => {
-      this.timer = null
-      this.wakeup.wake()
-    }, Math.max(0, when - this.now().getTime()))
-    handle.unref()
-    this.timer = { at: when, handle }
   }
 
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
@@ -148,14 +91,14 @@ export class DeliveryWorker {
         payload: delivery.payload,
         timeoutSeconds: endpoint.timeout,
         timestampSeconds: Math.floor(this.now().getTime() / 1000),
-        signal: this.aborter.signal,
+        signal: this.loop.cutShort,
       })
       this.options.metrics?.outboundDeliveryDuration.observe((performance.now() - sendStarted) / 1000)
     } catch (err) {
       result = { httpStatus: null, responseBody: null, error: `refused target: ${errorMessage(err)}`, forbidden: true }
     }
     try {
-      if (this.aborter.signal.aborted && result.httpStatus === null) {
+      if (this.loop.cutShort.aborted && result.httpStatus === null) {
         await releaseClaim(this.options.prisma, delivery, this.now())
         return
       }
@@ -180,7 +123,7 @@ export class DeliveryWorker {
         this.options.metrics.outboundDeliveries.inc({ status: record.status.toLowerCase() })
         if (delivery.attempt > 1) this.options.metrics.outboundRetries.inc()
       }
-      if (record.status === 'RETRYING' && recorded) this.wakeAt(record.nextRetryAt!)
+      if (record.status === 'RETRYING' && recorded) this.loop.wakeAt(record.nextRetryAt!)
       if (endpointDisabled) {
         this.options.logger.warn({ webhookEndpointId: endpoint.id }, 'outbound webhooks: endpoint failing for 24 h, disabled')
       }

@@ -6,7 +6,7 @@ import { looksLikeJwt, verifyAccessToken } from '../auth/jwt.js'
 import { keyPermissions, type Permission, rolePermissions } from '../auth/permissions.js'
 import type { Principal } from '../auth/principal.js'
 import type { AppConfig } from '../config.js'
-import { forbidden, unauthorized } from '../errors.js'
+import { AppError, forbidden, unauthorized } from '../errors.js'
 import type { User } from '../generated/prisma/client.js'
 
 /**
@@ -20,6 +20,8 @@ export type RouteAccess = 'public' | 'authenticated' | Permission
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess
+    /** With REQUIRE_EMAIL_VERIFICATION, an unverified account may still call this route (what verifying needs). */
+    allowUnverified?: boolean
   }
   interface FastifyRequest {
     /** Who is calling; set before any handler of a non-public route runs. */
@@ -34,7 +36,7 @@ declare module 'fastify' {
  * revoking a session takes effect on their very next request.
  */
 async function authenticatePlugin(app: FastifyInstance, opts: { config: AppConfig }) {
-  const { jwtSecret } = opts.config.auth
+  const { jwtSecret, requireEmailVerification } = opts.config.auth
   const prisma = app.db.prisma
   const usage = new ApiKeyUsageRecorder(prisma, (err) => app.log.warn({ err }, 'could not record API key use'))
   app.addHook('onClose', async () => {
@@ -80,6 +82,12 @@ async function authenticatePlugin(app: FastifyInstance, opts: { config: AppConfi
     const now = new Date()
     const principal = looksLikeJwt(secret) ? await byAccessToken(secret, now) : await byApiKey(secret, now)
     request.principal = principal
+    if (requireEmailVerification && !principal.user.emailVerified && request.routeOptions.config.allowUnverified !== true) {
+      throw new AppError(
+        'EMAIL_NOT_VERIFIED',
+        'verify your email address first: follow the link mailed to you (POST /api/v1/auth/verify-email/resend sends it again)',
+      )
+    }
     if (access !== 'authenticated' && !principal.permissions.includes(access)) {
       throw forbidden(`this route requires the ${access} permission`)
     }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
+import { randomIp } from '../helpers/sessions.js'
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex')
 const uniqueEmail = () => `Ann.${randomBytes(4).toString('hex')}@Example.com`
@@ -9,8 +10,9 @@ const strongPassword = 'Tr0ub4dor&three'
 t.test('registration and email verification', async (t) => {
   const app = await buildTestApp(t)
   const prisma = app.db.prisma
+  // Each from its own client address: registrations are limited per IP (tests/mail covers it).
   const register = (payload: Record<string, unknown>) =>
-    app.inject({ method: 'POST', url: '/api/v1/auth/register', payload })
+    app.inject({ method: 'POST', url: '/api/v1/auth/register', payload, remoteAddress: randomIp() })
   const body = (overrides: Record<string, unknown> = {}) => ({
     email: uniqueEmail(),
     password: strongPassword,

@@ -43,10 +43,22 @@ t.test('login and password reset are rate limited in memory', async (t) => {
     t.equal((await attempt(app, email, TEST_PASSWORD, randomIp())).statusCode, 200)
   })
 
-  t.test('every attempt counts, successful ones too', async (t) => {
+  t.test('successful logins do not count toward the limit, per email or per IP; failures do', async (t) => {
     const { email } = await createUserWithPassword(prisma)
-    for (let i = 0; i < 3; i++) t.equal((await attempt(app, email, TEST_PASSWORD, randomIp())).statusCode, 200)
-    retryAfter(t, await attempt(app, email, TEST_PASSWORD, randomIp()))
+    const ip = randomIp()
+    for (let i = 0; i < 5; i++) t.equal((await attempt(app, email, TEST_PASSWORD, ip)).statusCode, 200)
+    t.equal((await attempt(app, email, 'Wrong-password-1', ip)).statusCode, 401)
+    t.equal((await attempt(app, email, 'Wrong-password-1', ip)).statusCode, 401)
+    t.equal((await attempt(app, email, TEST_PASSWORD, ip)).statusCode, 200, 'two failures and five successes are under a limit of three')
+    t.equal((await attempt(app, email, 'Wrong-password-1', ip)).statusCode, 401)
+    retryAfter(t, await attempt(app, email, TEST_PASSWORD, ip))
+  })
+
+  t.test('parallel wrong guesses are each counted before their password is checked: no more than the limit get through', async (t) => {
+    const { email } = await createUserWithPassword(prisma)
+    const answers = await Promise.all(Array.from({ length: 8 }, () => attempt(app, email, 'Wrong-password-1', randomIp())))
+    const statuses = answers.map((a) => a.statusCode).sort()
+    t.same(statuses, [401, 401, 401, 429, 429, 429, 429, 429])
   })
 
   t.test('password-reset requests are limited per email and per IP', async (t) => {
@@ -92,14 +104,19 @@ t.test('with Redis the counters are shared by every instance', async (t) => {
   const ttl = await redis.pttl(key)
   t.ok(ttl > 0 && ttl <= 600_000, 'and expires with the window')
   t.same(await redis.keys(`${prefix}*${email}*`), [], 'no key holds the email itself')
+
+  const { email: person } = await createUserWithPassword(one.db.prisma)
+  const personKey = `${prefix}ratelimit:login:email:${sha256(person).slice(0, 32)}`
+  t.equal((await attempt(one, person, 'Wrong-password-1', randomIp())).statusCode, 401)
+  t.equal((await attempt(one, person, TEST_PASSWORD, randomIp())).statusCode, 200)
+  t.equal(await redis.get(personKey), '1', 'the successful login was counted, then refunded, in Redis')
 })
 
 t.test('when Redis is unreachable, logins still work and are still limited by the instance', async (t) => {
   const app = await buildTestApp(t, { ...LIMIT, REDIS_URL: 'redis://127.0.0.1:1', REDIS_KEY_PREFIX: testKeyPrefix(t) })
   const { email } = await createUserWithPassword(app.db.prisma)
   t.equal((await attempt(app, email, TEST_PASSWORD, randomIp())).statusCode, 200)
-  t.equal((await attempt(app, email, 'Wrong-password-1', randomIp())).statusCode, 401)
-  t.equal((await attempt(app, email, 'Wrong-password-1', randomIp())).statusCode, 401)
+  for (let i = 0; i < 3; i++) t.equal((await attempt(app, email, 'Wrong-password-1', randomIp())).statusCode, 401)
   retryAfter(t, await attempt(app, email, TEST_PASSWORD, randomIp()))
 })
 

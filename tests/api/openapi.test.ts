@@ -7,6 +7,7 @@ import { twilioEnv } from '../helpers/twilio.js'
 const API_ROUTES = [
   'POST /auth/register',
   'POST /auth/verify-email',
+  'POST /auth/verify-email/resend',
   'POST /auth/password-reset/request',
   'POST /auth/password-reset/confirm',
   'POST /auth/login',

@@ -200,6 +200,7 @@ t.test('in production, webhook URLs must be https and must not reach loopback, p
     JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
     TWILIO_AUTH_TOKEN: 'test-auth-token-0123456789abcdef',
     PUBLIC_BASE_URL: 'https://edge.example.com',
+    REQUIRE_EMAIL_VERIFICATION: 'false',
   })
   const alice = await createUserWithKey(app.db.prisma)
   const refused: Array<[string, RegExp]> = [

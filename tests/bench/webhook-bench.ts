@@ -76,6 +76,8 @@ try {
     REDIS_KEY_PREFIX: prefix,
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     TWILIO_AUTH_TOKEN: TOKEN,
+    // No accounts sign up during a benchmark: no SMTP server needed.
+    REQUIRE_EMAIL_VERIFICATION: 'false',
   }
   const edge = await start(
     process.execPath,

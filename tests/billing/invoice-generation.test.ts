@@ -154,11 +154,11 @@ t.test('INVOICE_CREATED is queued for a subscribed endpoint and the customer get
       type: 'BILLING',
       title: `Invoice ${adaInvoice.invoiceNumber}`,
       message: 'Your invoice for October 2026 is 1.15 USD, due 2026-12-25.',
-      channels: ['IN_APP', 'WEBHOOK'],
+      channels: ['IN_APP', 'EMAIL', 'WEBHOOK'],
       actionUrl: `/api/v1/billing/invoices/${adaInvoice.id}`,
     },
   ])
-  t.strictSame((await prisma.notification.findMany({ where: { userId: bob.user.id } })).map((n) => n.channels), [['IN_APP']], 'no endpoint: in the app only')
+  t.strictSame((await prisma.notification.findMany({ where: { userId: bob.user.id } })).map((n) => n.channels), [['IN_APP', 'EMAIL']], 'no endpoint: in the app and by mail')
 })
 
 t.test('accounts with nothing to bill get no invoice, and are listed as skipped', async (t) => {

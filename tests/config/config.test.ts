@@ -55,6 +55,11 @@ t.test('every variable is read into the typed configuration', async (t) => {
     REGISTRATION_OPEN: 'false',
     AUTH_RATE_LIMIT_MAX: '5',
     AUTH_RATE_LIMIT_WINDOW_SECONDS: '60',
+    REGISTRATION_RATE_LIMIT_MAX: '3',
+    REGISTRATION_RATE_LIMIT_WINDOW_SECONDS: '120',
+    SMTP_URL: 'smtps://mailer:pw@smtp.example.com:465',
+    MAIL_FROM: 'Edge <ops@example.com>',
+    APP_BASE_URL: 'https://app.example.com/',
     TAX_RATE: '0.0825',
     PAYMENT_TERMS_DAYS: '15',
     MIGRATE_ON_START: 'false',
@@ -94,7 +99,10 @@ t.test('every variable is read into the typed configuration', async (t) => {
       refreshTokenTtlSeconds: 86400,
       registrationOpen: false,
       rateLimit: { max: 5, windowSeconds: 60 },
+      registrationRateLimit: { max: 3, windowSeconds: 120 },
+      requireEmailVerification: true,
     },
+    mail: { smtpUrl: 'smtps://mailer:pw@smtp.example.com:465', from: 'Edge <ops@example.com>', appBaseUrl: 'https://app.example.com' },
     billing: { taxRate: '0.0825', paymentTermsDays: 15 },
   })
 })

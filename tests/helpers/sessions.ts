@@ -14,7 +14,7 @@ let testPasswordHash: Promise<string> | undefined
 export async function createUserWithPassword(
   prisma: PrismaClient,
   role: UserRole = 'USER',
-  options: { password?: string; data?: Partial<Pick<User, 'isActive' | 'isSuspended' | 'email'>> } = {},
+  options: { password?: string; data?: Partial<Pick<User, 'isActive' | 'isSuspended' | 'email' | 'emailVerified'>> } = {},
 ): Promise<{ user: User; email: string; password: string }> {
   const password = options.password ?? TEST_PASSWORD
   const hash = options.password === undefined ? await (testPasswordHash ??= hashPassword(TEST_PASSWORD)) : await hashPassword(password)

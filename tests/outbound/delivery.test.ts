@@ -165,7 +165,7 @@ t.test('outbound webhook deliveries', async (t) => {
     const row = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })
     t.equal(row.isActive, false, 'disabled')
     const notification = await prisma.notification.findFirstOrThrow({ where: { userId: alice.user.id, title: 'Webhook endpoint disabled' } })
-    t.match(notification, { type: 'SYSTEM', priority: 'HIGH', channels: ['IN_APP'], metadata: { webhookEndpointId: endpoint.id } })
+    t.match(notification, { type: 'SYSTEM', priority: 'HIGH', channels: ['IN_APP', 'EMAIL'], metadata: { webhookEndpointId: endpoint.id } })
     t.match(notification.message, receiver.url)
     const again = await app.inject({ method: 'POST', url: `/api/v1/webhook-endpoints/${endpoint.id}/test`, headers: alice.auth })
     t.equal(again.statusCode, 409, 'a disabled endpoint is not tested')

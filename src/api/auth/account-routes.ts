@@ -3,12 +3,12 @@ import { z } from 'zod'
 import type { AppConfig } from '../../config.js'
 import { errorBodySchema } from '../common-schemas.js'
 import { publicUserSchema, toPublicUser } from '../users/schemas.js'
-import { confirmPasswordReset, register, requestPasswordReset, verifyEmail } from './accounts-service.js'
+import { confirmPasswordReset, register, requestPasswordReset, resendVerification, verifyEmail } from './accounts-service.js'
 import {
   registerBodySchema,
   resetConfirmBodySchema,
   resetRequestBodySchema,
-  resetRequestResponseSchema,
+  acceptedResponseSchema,
   verifyEmailBodySchema,
   verifyEmailResponseSchema,
 } from './schemas.js'
@@ -17,9 +17,8 @@ import type { Throttle } from './throttle.js'
 /** Registration, email verification and password reset: the routes anyone may call. */
 const accountRoutes: FastifyPluginAsyncZod<{ config: AppConfig; throttle: Throttle }> = async (app, { config, throttle }) => {
   const prisma = app.db.prisma
-  // No mail is sent yet: in development the tokens are logged so the flows can be tried by
-  // hand. In the message text, because the logger redacts fields named `token`.
-  const development = config.nodeEnv === 'development'
+  // The tokens travel only by mail (src/mail), queued in the transaction that issues them.
+  const links = { appBaseUrl: config.mail.appBaseUrl }
 
   app.post(
     '/auth/register',
@@ -27,19 +26,21 @@ const accountRoutes: FastifyPluginAsyncZod<{ config: AppConfig; throttle: Thrott
       config: { access: 'public', audit: { action: 'REGISTER', resource: 'user' } },
       schema: {
         summary: 'Create an account',
-        description: 'Sends (in development: logs) an email-verification token valid for 24 hours.',
+        description:
+          'Mails an email-verification link valid for 24 hours. Limited per IP (REGISTRATION_RATE_LIMIT_*): 429 with Retry-After.',
         tags: ['auth'],
         body: registerBodySchema,
-        response: { 201: publicUserSchema, 400: errorBodySchema, 403: errorBodySchema, 409: errorBodySchema },
+        response: { 201: publicUserSchema, 400: errorBodySchema, 403: errorBodySchema, 409: errorBodySchema, 429: errorBodySchema },
       },
     },
     async (request, reply) => {
-      const { user, verificationToken } = await register(prisma, request.body, { registrationOpen: config.auth.registrationOpen })
+      // Before any password hashing: a refused registration costs one counter increment.
+      await throttle(reply, 'register', { ip: request.ip })
+      const user = await register(prisma, request.body, { registrationOpen: config.auth.registrationOpen, links })
       const view = toPublicUser(user)
       request.audit.userId = user.id
       request.audit.resourceId = user.id
       request.audit.newValues = view
-      if (development) request.log.info(`email verification token for ${user.email}: ${verificationToken}`)
       return reply.code(201).send(view)
     },
   )
@@ -65,27 +66,46 @@ const accountRoutes: FastifyPluginAsyncZod<{ config: AppConfig; throttle: Thrott
   )
 
   app.post(
+    '/auth/verify-email/resend',
+    {
+      config: { access: 'authenticated', allowUnverified: true, audit: { action: 'VERIFY_EMAIL_RESEND', resource: 'user' } },
+      schema: {
+        summary: 'Mail a new email-verification link to the caller',
+        description: 'The previous link stops working. 409 when the address is already verified.',
+        tags: ['auth'],
+        response: { 202: acceptedResponseSchema, 401: errorBodySchema, 403: errorBodySchema, 409: errorBodySchema, 429: errorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const { user } = request.principal
+      await throttle(reply, 'verification-resend', { ip: request.ip, email: user.email })
+      request.audit.resourceId = user.id
+      await resendVerification(prisma, user, links)
+      return reply.code(202).send({ accepted: true as const })
+    },
+  )
+
+  app.post(
     '/auth/password-reset/request',
     {
       config: { access: 'public', audit: { action: 'PASSWORD_RESET_REQUEST', resource: 'user' } },
       schema: {
         summary: 'Ask for a password-reset token',
         description:
-          'Always answers 202, whether or not an account has this email. The token (valid for one hour) is sent by email; in development it is logged.',
+          'Always answers 202, whether or not an account has this email. A reset link (valid for one hour) is mailed to an existing account.',
         tags: ['auth'],
         body: resetRequestBodySchema,
-        response: { 202: resetRequestResponseSchema, 400: errorBodySchema, 429: errorBodySchema },
+        response: { 202: acceptedResponseSchema, 400: errorBodySchema, 429: errorBodySchema },
       },
     },
     async (request, reply) => {
       const { email } = request.body
       await throttle(reply, 'password-reset', { ip: request.ip, email })
-      const issued = await requestPasswordReset(prisma, email)
+      const userId = await requestPasswordReset(prisma, email, links)
       request.audit.newValues = { email }
-      if (issued !== undefined) {
-        request.audit.userId = issued.userId
-        request.audit.resourceId = issued.userId
-        if (development) request.log.info(`password reset token for ${email}: ${issued.token}`)
+      if (userId !== undefined) {
+        request.audit.userId = userId
+        request.audit.resourceId = userId
       }
       return reply.code(202).send({ accepted: true as const })
     },

@@ -3,6 +3,8 @@ import { checkPasswordStrength, hashPassword } from '../../auth/passwords.js'
 import { isCheckViolation, isUniqueViolation } from '../../db/errors.js'
 import { conflict, forbidden, validationFailed } from '../../errors.js'
 import type { PrismaClient, User } from '../../generated/prisma/client.js'
+import { queueMail } from '../../mail/outbox.js'
+import { type MailLinks, passwordResetMail, verificationMail } from '../../mail/templates.js'
 import type { RegisterInput } from './schemas.js'
 
 export const EMAIL_VERIFICATION_TTL_SECONDS = 24 * 3600
@@ -17,14 +19,14 @@ export function assertStrongPassword(password: string, email: string): void {
 }
 
 /**
- * Creates an account with an email-verification token. The token is returned to the caller
- * (to be mailed, or logged in development), never stored raw and never sent in an API answer.
+ * Creates an account and queues the mail with its email-verification token, in one
+ * transaction. The token is never stored raw (only its hash) and never in an API answer.
  */
 export async function register(
   prisma: PrismaClient,
   input: RegisterInput,
-  options: { registrationOpen: boolean; now?: Date },
-): Promise<{ user: User; verificationToken: string }> {
+  options: { registrationOpen: boolean; links: MailLinks; now?: Date },
+): Promise<User> {
   if (!options.registrationOpen) throw forbidden('registration is closed on this server')
   const { password, ...profile } = input
   assertStrongPassword(password, profile.email)
@@ -35,20 +37,40 @@ export async function register(
   const verification = newOneTimeToken()
   const passwordHash = await hashPassword(password)
   try {
-    const user = await prisma.user.create({
-      data: {
-        ...profile,
-        password: passwordHash,
-        emailVerificationToken: verification.hash,
-        emailVerificationExpires: expiresIn(EMAIL_VERIFICATION_TTL_SECONDS, options.now),
-      },
+    return await prisma.$transaction(async (tx) => {
+      const user = await tx.user.create({
+        data: {
+          ...profile,
+          password: passwordHash,
+          emailVerificationToken: verification.hash,
+          emailVerificationExpires: expiresIn(EMAIL_VERIFICATION_TTL_SECONDS, options.now),
+        },
+      })
+      await queueMail(tx, verificationMail(user, verification.token, options.links))
+      return user
     })
-    return { user, verificationToken: verification.token }
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('an account with this email already exists')
     if (isCheckViolation(err)) throw validationFailed('email: must be an email address', [{ path: 'email', message: 'must be an email address' }])
     throw err
   }
+}
+
+/**
+ * Issues a fresh verification token to an unverified account (the previous one stops working)
+ * and queues its mail, in one transaction.
+ */
+export async function resendVerification(prisma: PrismaClient, user: User, links: MailLinks, now = new Date()): Promise<void> {
+  if (user.emailVerified) throw conflict('this email address is already verified')
+  const verification = newOneTimeToken()
+  await prisma.$transaction(async (tx) => {
+    const { count } = await tx.user.updateMany({
+      where: { id: user.id, emailVerified: false },
+      data: { emailVerificationToken: verification.hash, emailVerificationExpires: expiresIn(EMAIL_VERIFICATION_TTL_SECONDS, now) },
+    })
+    if (count !== 1) throw conflict('this email address is already verified')
+    await queueMail(tx, verificationMail(user, verification.token, links))
+  })
 }
 
 /** Marks the email of the token's account verified; the token works once, before it expires. */
@@ -66,22 +88,27 @@ export async function verifyEmail(prisma: PrismaClient, token: string, now = new
 }
 
 /**
- * Issues a password-reset token when an account has this email. Returns undefined otherwise:
- * the route answers the same either way, so the endpoint does not reveal who has an account.
+ * Issues a password-reset token when an account has this email and queues its mail, in one
+ * transaction. Returns the account's id, or undefined when there is none: the route answers
+ * the same either way, so the endpoint does not reveal who has an account.
  */
 export async function requestPasswordReset(
   prisma: PrismaClient,
   email: string,
+  links: MailLinks,
   now = new Date(),
-): Promise<{ userId: string; token: string } | undefined> {
+): Promise<string | undefined> {
   const reset = newOneTimeToken()
-  const { count } = await prisma.user.updateMany({
-    where: { email },
-    data: { passwordResetToken: reset.hash, passwordResetExpires: expiresIn(PASSWORD_RESET_TTL_SECONDS, now) },
+  return prisma.$transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { email } })
+    if (user === null) return undefined
+    await tx.user.update({
+      where: { id: user.id },
+      data: { passwordResetToken: reset.hash, passwordResetExpires: expiresIn(PASSWORD_RESET_TTL_SECONDS, now) },
+    })
+    await queueMail(tx, passwordResetMail(user, reset.token, links))
+    return user.id
   })
-  if (count === 0) return undefined
-  const user = await prisma.user.findUniqueOrThrow({ where: { email }, select: { id: true } })
-  return { userId: user.id, token: reset.token }
 }
 
 /**

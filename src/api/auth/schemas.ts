@@ -40,7 +40,7 @@ export const verifyEmailBodySchema = z.strictObject({ token: tokenSchema })
 export const verifyEmailResponseSchema = z.object({ emailVerified: z.literal(true) })
 
 export const resetRequestBodySchema = z.strictObject({ email: emailSchema })
-export const resetRequestResponseSchema = z.object({ accepted: z.literal(true) })
+export const acceptedResponseSchema = z.object({ accepted: z.literal(true) })
 
 export const resetConfirmBodySchema = z.strictObject({ token: tokenSchema, password: passwordSchema })
 

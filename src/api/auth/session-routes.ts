@@ -41,7 +41,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: AppConfig; throttle: Thrott
         summary: 'Sign in with email and password',
         description:
           'Returns a short-lived access token (send it as Authorization: Bearer) and an opaque refresh token. ' +
-          'Unknown emails and wrong passwords answer alike. Attempts are rate limited per IP and per email.',
+          'Unknown emails and wrong passwords answer alike. Failed attempts are rate limited per IP and per email.',
         tags: ['auth'],
         body: loginBodySchema,
         response: { 200: tokenPairSchema, 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 429: errorBodySchema },
@@ -52,8 +52,11 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: AppConfig; throttle: Thrott
       // Every attempt is audited with the email tried (never the password).
       request.audit.newValues = { email }
       request.audit.action = 'LOGIN_FAILED'
-      await throttle(reply, 'login', { ip: request.ip, email })
+      // Counted before the password is checked, so parallel guesses cannot all pass the limit
+      // before any of them is counted; a sign-in that succeeds is refunded: only failures count.
+      const attempt = await throttle(reply, 'login', { ip: request.ip, email })
       const issued = await auditedRefusal(request, () => login(prisma, settings, { email, password }, client(request)))
+      await attempt.refund()
       request.audit.action = undefined
       request.audit.userId = issued.user.id
       request.audit.resourceId = issued.session.id
@@ -86,7 +89,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: AppConfig; throttle: Thrott
   app.post(
     '/auth/logout',
     {
-      config: { access: 'authenticated', audit: { action: 'LOGOUT', resource: 'session' } },
+      config: { access: 'authenticated', allowUnverified: true, audit: { action: 'LOGOUT', resource: 'session' } },
       schema: {
         summary: 'End the session of the presented access token',
         tags: ['auth'],
@@ -102,7 +105,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: AppConfig; throttle: Thrott
   app.get(
     '/auth/sessions',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'authenticated', allowUnverified: true },
       schema: {
         summary: "The caller's active sessions, newest first",
         description: 'At most the 100 newest. `current` marks the session of the presented access token.',
@@ -116,7 +119,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: AppConfig; throttle: Thrott
   app.delete(
     '/auth/sessions/:id',
     {
-      config: { access: 'authenticated', audit: { action: 'REVOKE', resource: 'session' } },
+      config: { access: 'authenticated', allowUnverified: true, audit: { action: 'REVOKE', resource: 'session' } },
       schema: {
         summary: 'Revoke one of your own sessions',
         description: "Sessions are personal: another user's session answers 404, for administrators too.",

@@ -111,7 +111,8 @@ export async function login(
 
 /**
  * A sign-in from a device (user agent) this account never signed in from before earns a
- * SECURITY notification, so a stolen password shows. The very first sign-in warns of nothing.
+ * SECURITY notification, in the app and by mail, so a stolen password shows. The very first
+ * sign-in warns of nothing.
  */
 async function warnOfNewDevice(tx: Prisma.TransactionClient, user: User, client: ClientInfo, now: Date): Promise<void> {
   const [sessions, known] = await Promise.all([
@@ -126,6 +127,7 @@ async function warnOfNewDevice(tx: Prisma.TransactionClient, user: User, client:
     type: 'SECURITY',
     priority: 'HIGH',
     category: 'sign-in',
+    channels: ['IN_APP', 'EMAIL'],
     title: 'New sign-in to your account',
     message: `Signed in from ${described} (IP ${client.ip}) at ${now.toISOString()}. If this was not you, reset your password.`,
     metadata: { ip: client.ip, userAgent: client.userAgent ?? null },

@@ -31,7 +31,8 @@ const userRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/users/me',
     {
-      config: { access: 'authenticated' },
+      // Also for an unverified account: it shows emailVerified, which is what verifying needs.
+      config: { access: 'authenticated', allowUnverified: true },
       schema: {
         summary: 'The authenticated caller',
         tags: ['users'],

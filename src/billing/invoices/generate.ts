@@ -11,9 +11,9 @@
 //      migration SQL. Every generator goes through this function, so the lock gives the same
 //      guarantee without a migration; a unique index would also stop hand-made inserts.)
 //   2. send: DRAFT -> SENT, with the INVOICE_CREATED webhook deliveries and the customer's
-//      BILLING notification in the same transaction. The transition is a conditional update,
-//      so the event is recorded exactly once. A run that died between 1 and 2 left a DRAFT;
-//      the next run sends it.
+//      BILLING notification (and its mail) in the same transaction. The transition is a
+//      conditional update, so the event is recorded exactly once. A run that died between 1
+//      and 2 left a DRAFT; the next run sends it.
 // A CANCELLED invoice does not count: generating again re-issues the period (with a new number).
 import { AppError, notFound, validationFailed } from '../../errors.js'
 import type { BillingAccount, Invoice, PrismaClient } from '../../generated/prisma/client.js'
@@ -273,7 +273,7 @@ async function sendInvoice(prisma: PrismaClient, draft: Invoice, account: Billin
       title: `Invoice ${invoice.invoiceNumber}`,
       message: `Your invoice for ${periodLabel(period)} is ${decimalString(invoice.totalAmount)} ${invoice.currency}, due ${due}.`,
       category: 'invoice',
-      channels: queued > 0 ? ['IN_APP', 'WEBHOOK'] : ['IN_APP'],
+      channels: queued > 0 ? ['IN_APP', 'EMAIL', 'WEBHOOK'] : ['IN_APP', 'EMAIL'],
       actionUrl: `/api/v1/billing/invoices/${invoice.id}`,
       actionText: 'View invoice',
       metadata: data as Prisma.InputJsonValue,
