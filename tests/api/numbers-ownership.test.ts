@@ -2,9 +2,8 @@
 // Twilio's price list unless an administrator sets them. The real twilio client talks to the
 // local fake of Twilio's REST API.
 import t from 'tap'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, productionEnv } from '../helpers/app.js'
 import { startFakeTwilio } from '../helpers/fake-twilio.js'
-import { twilioEnv } from '../helpers/twilio.js'
 import { createUserWithKey, numberBody } from '../helpers/users.js'
 
 t.test('registering with Twilio configured', async (t) => {
@@ -87,7 +86,7 @@ t.test('registering with Twilio configured', async (t) => {
 })
 
 t.test('in production without Twilio only administrators register, and the answer says ownership was not verified', async (t) => {
-  const app = await buildTestApp(t, { ...twilioEnv, NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(40) })
+  const app = await buildTestApp(t, productionEnv)
   const admin = await createUserWithKey(app.db.prisma, 'ADMIN')
   const alice = await createUserWithKey(app.db.prisma)
   const refused = await app.inject({ method: 'POST', url: '/api/v1/numbers', headers: alice.auth, payload: numberBody() })

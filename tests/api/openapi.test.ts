@@ -1,7 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
 import t from 'tap'
-import { buildTestApp } from '../helpers/app.js'
-import { twilioEnv } from '../helpers/twilio.js'
+import { buildTestApp, productionEnv } from '../helpers/app.js'
 
 /** Every route of the management API, as the issues list them: the document must show each. */
 const API_ROUTES = [
@@ -143,7 +142,7 @@ t.test('the OpenAPI document', async (t) => {
 })
 
 t.test('in production /docs is off unless DOCS_ENABLED=true', async (t) => {
-  const production = { ...twilioEnv, NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(40) }
+  const production = productionEnv
   const off = await buildTestApp(t, production)
   for (const url of ['/docs', '/docs/', '/docs/json', '/docs/static/swagger-ui-bundle.js']) {
     t.equal((await off.inject({ url })).statusCode, 404, url)

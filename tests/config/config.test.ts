@@ -149,8 +149,10 @@ for (const [what, env, message] of refusals) {
   })
 }
 
+// What production needs to start (no SMTP server here, so email verification is off).
+const production = { NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 't', PUBLIC_BASE_URL: 'https://e.example', JWT_SECRET: 's'.repeat(32), REQUIRE_EMAIL_VERIFICATION: 'false' }
+
 t.test('HOST defaults to loopback outside production and to every interface in production', async (t) => {
-  const production = { NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 't', PUBLIC_BASE_URL: 'https://e.example', JWT_SECRET: 's'.repeat(32) }
   t.equal(loadConfig({ NODE_ENV: 'development' }).host, '127.0.0.1')
   t.equal(loadConfig({ NODE_ENV: 'test' }).host, '127.0.0.1')
   t.equal(loadConfig(production).host, '0.0.0.0', 'a container must be reachable from outside itself')
@@ -159,7 +161,6 @@ t.test('HOST defaults to loopback outside production and to every interface in p
 })
 
 t.test('docs are served by default outside production only; DOCS_ENABLED decides either way', async (t) => {
-  const production = { NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 't', PUBLIC_BASE_URL: 'https://e.example', JWT_SECRET: 's'.repeat(32) }
   t.equal(loadConfig(production).docsEnabled, false)
   t.equal(loadConfig({ ...production, DOCS_ENABLED: 'true' }).docsEnabled, true)
   t.equal(loadConfig({ NODE_ENV: 'test' }).docsEnabled, true)

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { build } from '../../src/app.js'
 import { type AppConfig, loadConfig } from '../../src/config.js'
 import { createTestDatabase } from './database.js'
+import { twilioEnv } from './twilio.js'
 
 type Tap = Parameters<typeof createTestDatabase>[0]
 
@@ -19,4 +20,15 @@ export async function buildTestApp(t: Tap, env: Record<string, string> = {}): Pr
   const app = await build(await testConfig(t, env))
   t.teardown(() => app.close())
   return app
+}
+
+/**
+ * What a production configuration needs to start in a test: the webhook settings, a JWT secret,
+ * and (there being no SMTP server) email verification off, which production otherwise requires.
+ */
+export const productionEnv = {
+  ...twilioEnv,
+  NODE_ENV: 'production',
+  JWT_SECRET: 'j'.repeat(40),
+  REQUIRE_EMAIL_VERIFICATION: 'false',
 }

@@ -1,9 +1,8 @@
 import t from 'tap'
-import { buildTestApp } from '../helpers/app.js'
-import { twilioEnv } from '../helpers/twilio.js'
+import { buildTestApp, productionEnv } from '../helpers/app.js'
 
 // What production needs to start.
-const production = { ...twilioEnv, NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(40) }
+const production = productionEnv
 const TOKEN = 'scrape-token-0123456789abcdef'
 
 t.test('in production without METRICS_TOKEN the main port does not serve /metrics', async (t) => {

@@ -1,11 +1,11 @@
 import t from 'tap'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, productionEnv } from '../helpers/app.js'
 import { createUserWithPassword, login } from '../helpers/sessions.js'
 import { postSigned, twilioEnv, voiceParams } from '../helpers/twilio.js'
 import { createUserWithKey } from '../helpers/users.js'
 
 // What production needs to start, plus the docs switched on so their headers can be seen.
-const production = { ...twilioEnv, NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(40), DOCS_ENABLED: 'true' }
+const production = { ...productionEnv, DOCS_ENABLED: 'true' }
 
 type Headers = Record<string, string | string[] | number | undefined>
 
