@@ -39,6 +39,8 @@ const columns: Record<string, string[]> = {
   webhook_deliveries: ['webhook_endpoint_id', 'http_status', 'attempt_count', 'next_retry_at'],
   notifications: ['is_read', 'scheduled_for', 'action_url', 'expires_at'],
   audit_logs: ['resource_id', 'old_values', 'new_values', 'ip_address', 'error_message'],
+  // did-edge's own, beyond the seed: the outbox of transactional mail.
+  mail_outbox: ['user_id', 'text_body', 'html_body', 'scrub_after_send', 'next_attempt_at', 'sent_at'],
 }
 
 const enumTypes = [
@@ -47,6 +49,8 @@ const enumTypes = [
   'payment_method_type', 'billing_cycle', 'invoice_status', 'call_direction', 'call_status',
   'call_quality', 'sms_direction', 'sms_status', 'usage_type', 'webhook_event',
   'delivery_status', 'notification_type', 'notification_channel', 'notification_priority',
+  // did-edge's own, beyond the seed.
+  'mail_status',
 ]
 
 const namedIndexes = [
@@ -60,7 +64,7 @@ const checkConstraints = [
   'chk_phone_number_format', 'chk_email_format', 'chk_total_amount_positive', 'chk_duration_positive',
 ]
 
-t.test('all 18 tables of the seed exist with snake_case columns', async (t) => {
+t.test("all 18 tables of the seed, and did-edge's mail outbox, exist with snake_case columns", async (t) => {
   const rows = await prisma.$queryRaw<{ table_name: string; column_name: string }[]>`
     SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'`
   const actual = new Map<string, Set<string>>()
@@ -75,7 +79,7 @@ t.test('all 18 tables of the seed exist with snake_case columns', async (t) => {
   t.same(camelCase, [], 'no column name has an upper-case letter')
 })
 
-t.test('all 23 enum types of the seed exist under snake_case names', async (t) => {
+t.test("all 23 enum types of the seed, and did-edge's mail status, exist under snake_case names", async (t) => {
   const rows = await prisma.$queryRaw<{ typname: string }[]>`SELECT typname FROM pg_type WHERE typtype = 'e'`
   t.same(rows.map((row) => row.typname).sort(), [...enumTypes].sort())
 })
