@@ -22,6 +22,8 @@ const configuration = {
 t.test('hostile bytes in signed webhooks', async (t) => {
   const keyPrefix = testKeyPrefix(t)
   const app = await buildTestApp(t, { ...twilioEnv, REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: keyPrefix })
+  // The stream's consumer joins its group when the server listens (not when the app is built).
+  await app.listen({ port: 0, host: '127.0.0.1' })
   const prisma = app.db.prisma
   const redis = new Redis(SHARED_REDIS_URL)
   t.teardown(() => redis.disconnect())
